@@ -1,0 +1,15 @@
+"""optforge.specs: every optimizer's update rule, written once, and the properties relating them.
+
+``SPECS`` maps a spec name to its :class:`~optforge.specs.language.Spec` (those that get a kernel,
+a class and a sheet); ``PROPERTIES`` lists every declared property, in module order.
+"""
+
+from . import adadelta, adagrad, adam, adamw, momentum, nadam, nag, rmsprop, sgd
+from .language import Spec, SpecError
+
+_MODULES = (sgd, momentum, nag, adagrad, adadelta, rmsprop, adam, adamw, nadam)
+
+SPECS: dict[str, Spec] = {s.name: s for mod in _MODULES for s in mod.SPECS}
+PROPERTIES = [p for mod in _MODULES for p in mod.PROPERTIES]
+
+__all__ = ["SPECS", "PROPERTIES", "Spec", "SpecError"]
