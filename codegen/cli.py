@@ -10,7 +10,8 @@ from pathlib import Path
 from . import generate, prover
 
 
-def _run_properties(properties, out=sys.stdout) -> list[prover.Verdict]:
+def _run_properties(properties, out=None) -> list[prover.Verdict]:
+    out = out or sys.stdout
     print(f"{'':5}{'property':42s} {'specs':38s} verdict", file=out)
     verdicts = prover.check_all(properties, lambda v: print(v.line(), file=out, flush=True))
     failed = [v for v in verdicts if not v.ok]

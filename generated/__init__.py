@@ -3,18 +3,19 @@
 # optforge-regenerate (or: python scripts/regenerate.py).  SymPy 1.14.0.
 """optforge.generated: one module per spec, each with its kernels, plain step function and class."""
 
-from .sgd import SGD, sgd
-from .momentum import Momentum, momentum
-from .nag import NAG, nag
-from .adagrad import Adagrad, adagrad
-from .adagrad_eps_in_sqrt import AdagradEpsInSqrt, adagrad_eps_in_sqrt
-from .adadelta import Adadelta, adadelta
-from .rmsprop import RMSprop, rmsprop
-from .adam import Adam, adam
-from .adamw import AdamW, adamw
-from .nadam import NAdam, nadam
-from .nadam_t1 import NAdamT1, nadam_t1
-from .nadam_scheduled import NAdamScheduled, nadam_scheduled
+from . import sgd, momentum, nag, adagrad, adagrad_eps_in_sqrt, adadelta, rmsprop, adam, adamw, nadam, nadam_t1, nadam_scheduled
+from .sgd import SGD
+from .momentum import Momentum
+from .nag import NAG
+from .adagrad import Adagrad
+from .adagrad_eps_in_sqrt import AdagradEpsInSqrt
+from .adadelta import Adadelta
+from .rmsprop import RMSprop
+from .adam import Adam
+from .adamw import AdamW
+from .nadam import NAdam
+from .nadam_t1 import NAdamT1
+from .nadam_scheduled import NAdamScheduled
 
 #: Optimizer classes by spec name (the NAdam variants among them).
 OPTIMIZERS = {
@@ -34,18 +35,18 @@ OPTIMIZERS = {
 
 #: Plain step functions by spec name, for people who keep their own state.
 KERNELS = {
-    'sgd': sgd,
-    'momentum': momentum,
-    'nag': nag,
-    'adagrad': adagrad,
-    'adagrad_eps_in_sqrt': adagrad_eps_in_sqrt,
-    'adadelta': adadelta,
-    'rmsprop': rmsprop,
-    'adam': adam,
-    'adamw': adamw,
-    'nadam': nadam,
-    'nadam_t1': nadam_t1,
-    'nadam_scheduled': nadam_scheduled,
+    'sgd': sgd.sgd,
+    'momentum': momentum.momentum,
+    'nag': nag.nag,
+    'adagrad': adagrad.adagrad,
+    'adagrad_eps_in_sqrt': adagrad_eps_in_sqrt.adagrad_eps_in_sqrt,
+    'adadelta': adadelta.adadelta,
+    'rmsprop': rmsprop.rmsprop,
+    'adam': adam.adam,
+    'adamw': adamw.adamw,
+    'nadam': nadam.nadam,
+    'nadam_t1': nadam_t1.nadam_t1,
+    'nadam_scheduled': nadam_scheduled.nadam_scheduled,
 }
 
 __all__ = ['SGD', 'Momentum', 'NAG', 'Adagrad', 'AdagradEpsInSqrt', 'Adadelta', 'RMSprop', 'Adam', 'AdamW', 'NAdam', 'NAdamT1', 'NAdamScheduled', "OPTIMIZERS", "KERNELS"]
