@@ -152,7 +152,7 @@ class _Hoister:
             return -result if sign == -1 else result
         if isinstance(expr, sp.Pow):
             return sp.Pow(self(expr.base), expr.exp, evaluate=False)
-        if isinstance(expr, sp.Function):
+        if isinstance(expr, (sp.Function, sp.Max, sp.Min)):
             return expr.func(*[self(a) for a in expr.args], evaluate=False)
         raise TypeError(f"cannot hoist {expr!r}")  # pragma: no cover - validation forbids it
 
@@ -204,7 +204,7 @@ class ElementPrinter:
         if isinstance(e, sp.sign):
             return f"np.sign({self.p(e.args[0])})"
         if isinstance(e, (sp.Max, sp.Min)):
-            fn = "max" if isinstance(e, sp.Max) else "min"
+            fn = "np.maximum" if isinstance(e, sp.Max) else "np.minimum"
             args = [self.p(a) for a in e.args]
             out = args[0]
             for a in args[1:]:

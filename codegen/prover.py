@@ -19,8 +19,8 @@ from typing import Callable, Iterable, Mapping
 
 import sympy as sp
 
-from optforge.specs.language import (GRAD, THETA, T, ClosedForm, Equivalent, FixedPoint, GradAt, Limit,
-                                     Property, Scaling, Spec, StateCount)
+from optforge.specs.language import (GRAD, THETA, T, ClosedForm, Equivalent, FixedPoint, GradAt, Identity, Limit,
+                                     NonNegative, Property, Scaling, Spec, StateCount)
 
 PROVED, REFUTED, UNDECIDED = "proved", "refuted", "undecided"
 STEP = "step"  # in claims and limits: theta_t - theta_{t-1}
@@ -109,9 +109,11 @@ def _gradient_field(rng: random.Random) -> sp.Lambda:
     return sp.Lambda(x, sp.Rational(rng.randint(50, 200), 100) * x - sp.Rational(rng.randint(-100, 100), 100))
 
 
-def find_counterexample(residual: sp.Expr, domains: Mapping[str, sp.Set], tries: int = 8, seed: int = 0):
+def find_counterexample(residual: sp.Expr, domains: Mapping[str, sp.Set], tries: int = 8, seed: int = 0,
+                        violates: Callable[[sp.Expr], bool] | None = None):
     """Sample points in the declared domains; return (values, residual value) where the residual
-    is nonzero, or None.  Exact rationals, evaluated to 30 digits."""
+    violates the claim (default: is nonzero), or None.  Exact rationals, evaluated to 30 digits."""
+    violates = violates or (lambda number: abs(number) > sp.Float("1e-20"))
     rng = random.Random(seed)
     for _ in range(tries):
         field_ = _gradient_field(rng)
@@ -121,7 +123,7 @@ def find_counterexample(residual: sp.Expr, domains: Mapping[str, sp.Set], tries:
             number = sp.N(expr.xreplace(values), 30)
         except (ZeroDivisionError, TypeError):  # pragma: no cover
             continue
-        if number.is_number and number.is_finite and abs(number) > sp.Float("1e-20"):
+        if number.is_number and number.is_finite and violates(number):
             shown = {str(k): v for k, v in values.items()}
             if residual.has(GradAt):
                 shown["grad f(x)"] = field_(sp.Symbol("x"))
@@ -304,6 +306,50 @@ def _(prop: StateCount) -> Verdict:
         return Verdict(prop, PROVED, f"{found} state array(s) per parameter: {names}")
     return Verdict(prop, REFUTED, f"{found} state array(s) per parameter {names}, the document says {prop.expected}",
                    counterexample={"found": found, "expected": prop.expected})
+
+
+def _one_step_names(spec: Spec, state: Mapping[str, sp.Expr] | None = None, t: sp.Expr | None = None) -> dict:
+    """The quantities of one step with a plain gradient, by name, plus ``step`` and ``x_prev``."""
+    before = {"theta": THETA, **{s.name: s.symbol for s in spec.state}}
+    values = {spec.state_named(k).symbol: sp.sympify(v) for k, v in (state or {}).items()}
+    after = spec.one_step(values=values, gradient=GRAD, t=T if t is None else sp.sympify(t))
+    after[STEP] = after["theta"] - THETA
+    after.update({f"{k}_prev": sp.sympify(v).xreplace(values) for k, v in before.items()})
+    return after
+
+
+@_check.register
+def _(prop: Identity) -> Verdict:
+    names = _one_step_names(prop.spec, prop.state, prop.t)
+    residual = _by_name(prop.lhs, names) - _by_name(prop.rhs, names)
+    return _residual_verdict(prop, {"identity": residual}, _domains(prop.spec),
+                             f"one step, {sp.sstr(prop.lhs)} == {sp.sstr(prop.rhs)}")
+
+
+def _absorb_into_max(expr: sp.Expr) -> sp.Expr:
+    """``Max(a, b) + c`` -> ``Max(a + c, b + c)``, so that ``Max(x, y) - x`` becomes ``Max(0, y - x)``."""
+    if isinstance(expr, sp.Add):
+        maxes = [a for a in expr.args if isinstance(a, sp.Max)]
+        if len(maxes) == 1:
+            rest = expr - maxes[0]
+            return sp.Max(*[sp.expand(a + rest) for a in maxes[0].args])
+    return expr
+
+
+@_check.register
+def _(prop: NonNegative) -> Verdict:
+    expr = sp.expand(_by_name(prop.expr, _one_step_names(prop.spec)))
+    domains = _domains(prop.spec)
+    for form in (expr, _absorb_into_max(expr)):
+        if form.is_nonnegative:
+            return Verdict(prop, PROVED, f"{sp.sstr(form)} is nonnegative under the declared assumptions")
+    found = find_counterexample(expr, domains, tries=64, violates=lambda n: n < 0)
+    if found:
+        values, number = found
+        return Verdict(prop, REFUTED, f"{sp.sstr(expr)} is {sp.N(number, 6)} < 0 at {values}",
+                       residual=expr, counterexample=values, numeric=f"{sp.N(number, 6)} at a sample point")
+    return Verdict(prop, UNDECIDED, f"{sp.sstr(expr)}: not shown nonnegative; no negative value at 64 sample "
+                   "points (numeric only, not a proof)", residual=expr, numeric="nonnegative at 64 sample points")
 
 
 def check(prop: Property) -> Verdict:

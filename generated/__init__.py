@@ -3,7 +3,7 @@
 # optforge-regenerate (or: python scripts/regenerate.py).  SymPy 1.14.0.
 """optforge.generated: one module per spec, each with its kernels, plain step function and class."""
 
-from . import sgd, momentum, nag, adagrad, adagrad_eps_in_sqrt, adadelta, rmsprop, adam, adamw, nadam, nadam_t1, nadam_scheduled
+from . import sgd, momentum, nag, adagrad, adagrad_eps_in_sqrt, adadelta, rmsprop, adam, adamw, nadam, nadam_t1, nadam_scheduled, adamax, adam_amsgrad, adamw_amsgrad, lion
 from .sgd import SGD
 from .momentum import Momentum
 from .nag import NAG
@@ -16,6 +16,10 @@ from .adamw import AdamW
 from .nadam import NAdam
 from .nadam_t1 import NAdamT1
 from .nadam_scheduled import NAdamScheduled
+from .adamax import Adamax
+from .adam_amsgrad import AdamAMSGrad
+from .adamw_amsgrad import AdamWAMSGrad
+from .lion import Lion
 
 #: Optimizer classes by spec name (the NAdam variants among them).
 OPTIMIZERS = {
@@ -31,6 +35,10 @@ OPTIMIZERS = {
     'nadam': NAdam,
     'nadam_t1': NAdamT1,
     'nadam_scheduled': NAdamScheduled,
+    'adamax': Adamax,
+    'adam_amsgrad': AdamAMSGrad,
+    'adamw_amsgrad': AdamWAMSGrad,
+    'lion': Lion,
 }
 
 #: Plain step functions by spec name, for people who keep their own state.
@@ -47,6 +55,10 @@ KERNELS = {
     'nadam': nadam.nadam,
     'nadam_t1': nadam_t1.nadam_t1,
     'nadam_scheduled': nadam_scheduled.nadam_scheduled,
+    'adamax': adamax.adamax,
+    'adam_amsgrad': adam_amsgrad.adam_amsgrad,
+    'adamw_amsgrad': adamw_amsgrad.adamw_amsgrad,
+    'lion': lion.lion,
 }
 
-__all__ = ['SGD', 'Momentum', 'NAG', 'Adagrad', 'AdagradEpsInSqrt', 'Adadelta', 'RMSprop', 'Adam', 'AdamW', 'NAdam', 'NAdamT1', 'NAdamScheduled', "OPTIMIZERS", "KERNELS"]
+__all__ = ['SGD', 'Momentum', 'NAG', 'Adagrad', 'AdagradEpsInSqrt', 'Adadelta', 'RMSprop', 'Adam', 'AdamW', 'NAdam', 'NAdamT1', 'NAdamScheduled', 'Adamax', 'AdamAMSGrad', 'AdamWAMSGrad', 'Lion', "OPTIMIZERS", "KERNELS"]

@@ -8,8 +8,9 @@ does not import SymPy or Jinja2 (those are needed only by ``optforge.specs`` and
     opt.step(grads)                                  # in place
 """
 
-from optforge.generated import (KERNELS, OPTIMIZERS, NAG, SGD, Adadelta, Adagrad, AdagradEpsInSqrt, Adam, AdamW,
-                                Momentum, NAdam, NAdamScheduled, NAdamT1, RMSprop)
+from optforge import generated
+from optforge.generated import *  # noqa: F401,F403 - one class per spec, listed in generated.__all__
+from optforge.generated import OPTIMIZERS
 
 __version__ = "0.1.0"
 
@@ -22,5 +23,4 @@ def get_optimizer(name: str):
         raise KeyError(f"no optimizer named {name!r}; known: {sorted(OPTIMIZERS)}") from None
 
 
-__all__ = ["SGD", "Momentum", "NAG", "Adagrad", "AdagradEpsInSqrt", "Adadelta", "RMSprop", "Adam", "AdamW", "NAdam",
-           "NAdamT1", "NAdamScheduled", "OPTIMIZERS", "KERNELS", "get_optimizer", "__version__"]
+__all__ = list(generated.__all__) + ["get_optimizer", "__version__"]

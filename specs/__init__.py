@@ -4,10 +4,10 @@
 a class and a sheet); ``PROPERTIES`` lists every declared property, in module order.
 """
 
-from . import adadelta, adagrad, adam, adamw, momentum, nadam, nag, rmsprop, sgd
+from . import adadelta, adagrad, adam, adamax, adamw, amsgrad, lion, momentum, nadam, nag, rmsprop, sgd
 from .language import Spec, SpecError
 
-_MODULES = (sgd, momentum, nag, adagrad, adadelta, rmsprop, adam, adamw, nadam)
+_MODULES = (sgd, momentum, nag, adagrad, adadelta, rmsprop, adam, adamw, nadam, adamax, amsgrad, lion)
 
 SPECS: dict[str, Spec] = {s.name: s for mod in _MODULES for s in mod.SPECS}
 PROPERTIES = [p for mod in _MODULES for p in mod.PROPERTIES]

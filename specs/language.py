@@ -25,7 +25,7 @@ __all__ = [
     "SpecError", "Hyperparameter", "State", "Assign", "Spec",
     "THETA", "GRAD", "T", "GradAt", "POSITIVE", "NONNEGATIVE", "UNIT_INTERVAL",
     "Property", "Equivalent", "ClosedForm", "FixedPoint", "Limit", "Scaling",
-    "StateCount", "ChangeOfVariables",
+    "StateCount", "Identity", "NonNegative", "ChangeOfVariables",
 ]
 
 # The inputs every spec shares: parameter, gradient, step counter (1 on the first update).
@@ -593,6 +593,40 @@ class StateCount(Property):
 
     spec: Spec = None
     expected: int = 0
+    holds: bool = True
+    statement: str = ""
+
+    @property
+    def specs(self):
+        return (self.spec,)
+
+
+@dataclass(frozen=True)
+class Identity(Property):
+    """After one step of ``spec`` (with a plain gradient ``g``) from ``state`` (default: an
+    arbitrary state) at step ``t``, ``lhs == rhs``.  Names refer to the step's quantities:
+    ``step`` is ``theta_t - theta_{t-1}``, ``x_prev`` the pre-step value of ``x``."""
+
+    spec: Spec = None
+    lhs: sp.Expr = None
+    rhs: sp.Expr = None
+    state: Mapping[str, sp.Expr] = field(default_factory=dict)
+    t: sp.Expr = None
+    holds: bool = True
+    statement: str = ""
+
+    @property
+    def specs(self):
+        return (self.spec,)
+
+
+@dataclass(frozen=True)
+class NonNegative(Property):
+    """After one step of ``spec`` from an arbitrary state, ``expr >= 0`` (names as in
+    :class:`Identity`)."""
+
+    spec: Spec = None
+    expr: sp.Expr = None
     holds: bool = True
     statement: str = ""
 
