@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
     for spec in specs:
-        module_file = generate.render_kernel_module(spec)
+        module_file = generate.render_kernel_module(spec, f"optforge-spec {args.file} --out {args.out}")
         generate.write_atomic(args.out / module_file.path, module_file.text)
         written.append(args.out / module_file.path)
         sheet = _render_sheet(spec, verdicts, args.lang)
@@ -121,3 +121,7 @@ def _build_pdf(tex: Path, out: Path) -> Path:
     from . import sheets
 
     return sheets.build_pdf(tex, out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
