@@ -46,3 +46,19 @@ def test_header_names_spec_template_and_sympy():
     text = (ROOT / "generated" / "adam.py").read_text()
     assert "from spec 'adam' (specs/adam.py) with template kernel.py.j2" in text
     assert "Do not edit" in text and f"SymPy {sympy.__version__}" in text
+
+
+def test_interrupted_write_leaves_the_old_file_whole(tmp_path, monkeypatch):
+    target = tmp_path / "adam.py"
+    target.write_text("old contents\n")
+
+    def interrupted(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(generate.os, "replace", interrupted)
+    try:
+        generate.write_atomic(target, "new contents\n" * 1000)
+    except KeyboardInterrupt:
+        pass
+    assert target.read_text() == "old contents\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["adam.py"]  # no temporary file left behind
