@@ -1,0 +1,842 @@
+"""Drop-in ``torch.optim`` optimizers backed by optforge's generated Numba kernels.
+
+Import it explicitly (``import optforge.torch``); ``import optforge`` never imports torch, which is an
+optional dependency (``pip install 'optforge[torch]'``).  Changing an existing training script is two lines::
+
+    import optforge.torch                                               # was: import torch.optim
+    opt = optforge.torch.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-2)  # was: torch.optim.AdamW
+
+The classes subclass :class:`torch.optim.Optimizer` and keep its behaviour: ``param_groups`` with their
+own hyperparameters, ``add_param_group``, ``zero_grad``, ``step(closure)``, parameters whose ``.grad``
+is ``None`` are skipped, learning-rate schedulers (``torch.optim.lr_scheduler``) just write
+``group["lr"]`` (the kernels take every hyperparameter as a runtime float64 argument, so nothing is
+recompiled), step hooks, and ``state_dict()`` / ``load_state_dict()`` (plain tensors and numbers, so
+``torch.save`` / ``torch.load`` work).
+
+How a step runs.  Every parameter is updated in place by the generated kernel through NumPy views of
+``param`` and its state tensors (``tensor.detach().numpy()``, no copies): the per-step scalars come from
+the spec's ``N_scalars`` once per group and step value, the elementwise update from ``N_serial`` or
+``N_parallel`` (:func:`optforge._runtime.dispatch`).  All groups are validated first (hyperparameters,
+flags, devices, dtypes, layouts, gradients, existing state); if anything is refused, nothing has been
+changed.  A contiguous copy of a non-contiguous *gradient* is used (it is only read); a non-contiguous
+*parameter* is refused, because the kernel would update a copy.
+
+Refused with a clear error: parameters or gradients on CUDA or any other non-CPU device (the device is
+named), sparse gradients and non-strided layouts, complex parameters, dtypes other than float32 and
+float64, non-contiguous parameters, and every torch option that changes the algorithm away from the
+spec (``maximize``, ``capturable``, ``differentiable``, L2 ``weight_decay``, ``dampening``,
+centred or momentum RMSprop, ...).  ``foreach`` and ``fused`` only choose between
+torch's own code paths; they are accepted so that existing calls keep working and have no effect.
+Hyperparameters are validated against the spec's domains (``Optimizer.check``), which are sometimes
+stricter than torch's: ``lr`` and ``eps`` must be > 0, betas, ``momentum``, ``rho`` and ``alpha`` in
+[0, 1).  In particular a scheduler that drives ``lr`` to exactly 0 (``CosineAnnealingLR`` with its
+default ``eta_min=0``) is refused at that step: give it a positive ``eta_min``.
+
+Classes, the torch.optim algorithm each one is (float64: to rounding, see the tests), and the spec
+(defaults are torch's):
+
+* ``SGD``: ``torch.optim.SGD``, momentum and nesterov per group (sgd / momentum / nag)
+* ``Momentum``: ``torch.optim.SGD(momentum=0.9)`` (momentum)
+* ``NAG``: ``torch.optim.SGD(momentum=0.9, nesterov=True)`` (nag)
+* ``Adagrad``: ``torch.optim.Adagrad``, with ``lr_decay`` and ``initial_accumulator_value`` (adagrad)
+* ``Adadelta``: ``torch.optim.Adadelta`` with ``lr=1.0`` only, see below (adadelta)
+* ``RMSprop``: ``torch.optim.RMSprop`` with ``momentum=0, centered=False`` (rmsprop)
+* ``Adam``, ``AdamW``: ``torch.optim.Adam``, ``torch.optim.AdamW``, ``amsgrad`` per group
+  (adam / adam_amsgrad, adamw / adamw_amsgrad)
+* ``Adamax``: ``torch.optim.Adamax`` (adamax)
+* ``NAdamScheduled``: ``torch.optim.NAdam`` with a finite ``momentum_decay`` (nadam_scheduled)
+* ``NAdamT1``: ``torch.optim.NAdam(momentum_decay=float("inf"))`` (nadam_t1)
+* ``NAdam``: no torch class; the source document's NAdam (nadam)
+
+So ``torch.optim.NAdam`` is replaced by ``optforge.torch.NAdamScheduled``; ``optforge.torch.NAdam`` is the
+source document's NAdam, which no torch setting reproduces.
+
+State dicts use torch's keys and layout (``step``, ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq``,
+``exp_inf``, ``square_avg``, ``acc_delta``, ``sum``, ``mu_product``, ``momentum_buffer``; ``step`` and
+``mu_product`` are 0-dim tensors of the default dtype, float32 unless
+``torch.set_default_dtype(torch.float64)``), and the param-group keys are torch's, so a checkpoint of
+``torch.optim.AdamW`` resumes in ``optforge.torch.AdamW`` and the other way round.  Loading validates the
+whole checkpoint before anything changes, refuses checkpoints written with options the spec does not have
+(``maximize=True``, a finite ``momentum_decay`` into ``NAdamT1``, a nesterov SGD into ``Momentum``,
+torch-only state such as RMSprop's ``grad_avg``), and copies the tensors (the optimizer never shares state
+tensors with the dict it loaded).
+
+Momentum and NAG.  The kernels keep the document's velocity ``v = mu v + lr g`` (it includes the
+learning rate); torch keeps ``momentum_buffer = buf = mu buf + g`` and steps by ``lr * buf``.  Internally
+``state[p]["velocity"]`` holds ``v``; ``state_dict()`` exports ``momentum_buffer = v / lr`` and
+``load_state_dict()`` imports ``v = lr * momentum_buffer``, with the group's ``lr`` in that checkpoint
+(computed in float64; an own round trip reproduces ``v`` to at most one unit in the last place).  For a
+constant lr the two forms are the same algorithm.  Under a changing lr they are not: optforge follows the
+document (and Sutskever et al.), ``v_t = mu v_{t-1} + lr_t g_t``, i.e. a new lr scales only new
+gradients, whereas torch rescales the whole accumulated buffer by the current lr.  So a checkpoint
+moved between optforge.torch and torch.optim continues on the same trajectory only while the lr stays
+constant (an optforge-to-optforge round trip keeps following the document under any schedule).  NAG's kernel
+stores the look-ahead point ``phi = theta - mu v`` in the parameter, exactly as torch's
+``SGD(nesterov=True)`` does, so parameters need no conversion; the document's theta is ``p + mu * v``.
+
+Adadelta.  The document's Adadelta has no learning rate.  torch's ``lr`` only scales the applied step
+while the accumulator keeps the unscaled update (semantics.md 1.3), so ``lr != 1`` is a different
+algorithm that these kernels cannot run without a copy of the parameters; ``lr`` is accepted for
+compatibility (default 1.0, as in torch) and any other value, including one written by a scheduler, is
+refused at construction and at ``step``.
+
+Precision.  float64 parameters follow torch.optim to rounding: the tests train a small MLP for 200 steps
+and compare parameters with ``rtol=atol=1e-12``.  float32 parameters do the element arithmetic in float32
+(scalars in float64, cast once), in a different operation order than torch, so the two float32
+trajectories drift apart by rounding: within ``rtol=1e-4, atol=5e-5`` (semantics.md 5, the bound used by
+the tests; measured at most 3.1e-6 for the MLP).  For NAdam variants under a float32 default dtype,
+``mu_product`` is stored in float32 like torch's but this step's coefficients use the float64 product.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import math
+from typing import Any, Callable, NamedTuple
+
+import torch
+
+from optforge._runtime import StateInfo, dispatch
+
+__all__ = ["SGD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam",
+           "NAdamT1", "NAdamScheduled"]
+
+SUPPORTED_DTYPES = (torch.float32, torch.float64)
+
+# Group keys that some torch.optim optimizer uses as a hyperparameter or option.  A checkpoint whose group
+# carries one that this class does not know was written by another optimizer (custom keys pass).
+_TORCH_GROUP_KEYS = frozenset({
+    "lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", "foreach", "capturable", "differentiable",
+    "fused", "decoupled_weight_decay", "momentum", "dampening", "nesterov", "lr_decay",
+    "initial_accumulator_value", "rho", "alpha", "centered", "momentum_decay", "lambd", "t0", "etas",
+    "step_sizes", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size",
+    "line_search_fn"})
+
+_NEUTRAL = {
+    "maximize": (False, "the spec minimises; negate the loss instead"),
+    "capturable": (False, "CUDA-graph capture is a GPU feature; optforge.torch runs on the CPU"),
+    "differentiable": (False, "the Numba kernels update in place outside autograd"),
+    "dampening": (0, "the spec's momentum has no dampening"),
+    "centered": (False, "the spec's RMSprop is not centred"),
+}
+_L2_REASON = ("the spec has no L2 weight decay (use optforge.torch.AdamW for decoupled weight decay, or add "
+              "the penalty to the loss)")
+
+
+class _Spec(NamedTuple):
+    """One generated optimizer, as the torch adapter needs it."""
+
+    name: str
+    cls: type  # the generated class (hyperparameters, state, check)
+    scalars: Callable
+    serial: Callable
+    parallel: Callable
+    elements: tuple[tuple[str, StateInfo], ...]  # (state key, info) of the per-element state, kernel order
+    scalar_state: tuple[tuple[str, StateInfo], ...]  # (state key, info) of the scalar state, N_scalars order
+
+
+def _load_spec(name: str, internal_names: dict[str, str] | None = None) -> _Spec:
+    module = importlib.import_module(f"optforge.generated.{name}")
+    cls = importlib.import_module("optforge.generated").OPTIMIZERS[name]
+    internal_names = internal_names or {}
+
+    def key(s: StateInfo) -> str:
+        k = internal_names.get(s.name) or s.torch_name
+        if not k:
+            raise RuntimeError(f"optforge.torch: spec {name!r} state {s.name!r} has no torch name")
+        return k
+
+    return _Spec(name, cls, getattr(module, f"{name}_scalars"), getattr(module, f"{name}_serial"),
+                 getattr(module, f"{name}_parallel"),
+                 tuple((key(s), s) for s in cls.state if s.per_element),
+                 tuple((key(s), s) for s in cls.state if not s.per_element))
+
+
+def _scalar_dtype() -> torch.dtype:
+    """torch's dtype for ``step`` and ``mu_product`` (non-fused): float64 under a float64 default dtype."""
+    return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            raise TypeError(f"a tensor hyperparameter must have one element, got shape {tuple(value.shape)}")
+        return value.item()
+    return value
+
+
+def _flat(t: torch.Tensor):
+    """The 1-D NumPy view of a contiguous CPU tensor (shares its memory)."""
+    a = t.detach().numpy().reshape(-1)
+    if t.numel() and a.__array_interface__["data"][0] != t.data_ptr():  # never update a copy
+        raise RuntimeError("optforge.torch: internal error: the NumPy view does not share the tensor's memory")
+    return a
+
+
+class _KernelOptimizer(torch.optim.Optimizer):
+    """Base class: validation, lazy state, the kernel loop and torch-compatible checkpoints."""
+
+    _spec: _Spec | None = None  # the kernel, unless _spec_for chooses per group
+    _fixed: dict[str, tuple[Any, str]] = {}  # group key -> (the only value accepted, why)
+    _has_step = True  # torch keeps a 'step' tensor per parameter
+
+    # ------------------------------------------------------------------ construction
+    def __init__(self, params, defaults: dict[str, Any]):
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for k, v in self.defaults.items():
+                group.setdefault(k, v)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        where = f"param_groups[{len(self.param_groups) - 1}]"
+        try:
+            self._resolve(group, where)
+            for i, p in enumerate(group["params"]):
+                self._check_param(p, f"{where} parameter {i}")
+        except Exception:
+            self.param_groups.pop()  # nothing half-added
+            raise
+
+    @property
+    def _owner(self) -> str:
+        return f"optforge.torch.{type(self).__name__}"
+
+    # ------------------------------------------------------------------ validation
+    def _spec_for(self, group: dict[str, Any], where: str) -> _Spec:
+        return self._spec
+
+    def _all_specs(self) -> list[_Spec]:
+        return [self._spec]
+
+    def _check_extra(self, group: dict[str, Any], where: str) -> None:
+        """Checks of group keys that are neither spec hyperparameters nor fixed flags."""
+
+    def _resolve(self, group: dict[str, Any], where: str) -> tuple[_Spec, tuple[float, ...]]:
+        """The kernel and the spec-ordered hyperparameter values of a group; raises if it is refused."""
+        owner = self._owner
+        for key, (only, why) in self._fixed.items():
+            if key not in group:
+                continue
+            value = _number(group[key])
+            ok = isinstance(value, (bool, int, float)) and value == only  # False == 0, 1 == 1.0
+            if not ok:
+                raise ValueError(f"{owner}: {where} has {key}={group[key]!r}, but only {key}={only!r} is "
+                                 f"supported: {why}")
+        self._check_extra(group, where)
+        spec = self._spec_for(group, where)
+        values = []
+        for h in spec.cls.hyperparameters:
+            if h.api not in group:
+                raise KeyError(f"{owner}: {where} has no {h.api!r}")
+            raw = group[h.api]
+            if h.index is not None:
+                if not isinstance(raw, (tuple, list)) or len(raw) <= h.index:
+                    raise TypeError(f"{owner}: {where}: {h.api} must be a tuple, got {raw!r}")
+                raw = raw[h.index]
+            try:
+                values.append(spec.cls.check(h.name, _number(raw)))
+            except (TypeError, ValueError) as e:
+                raise type(e)(f"{owner}: {where}: {e}") from None
+        return spec, tuple(values)
+
+    def _check_param(self, p: torch.Tensor, what: str) -> None:
+        owner = self._owner
+        if not isinstance(p, torch.Tensor):
+            raise TypeError(f"{owner}: {what} is not a tensor")
+        if p.device.type != "cpu":
+            raise RuntimeError(
+                f"{owner}: {what} is on device {p.device}; optforge.torch runs the generated Numba kernels "
+                f"on CPU memory through .numpy() views, so {p.device.type} tensors are not supported (keep "
+                f"the model on the CPU, or use torch.optim for {p.device} tensors)")
+        if p.layout != torch.strided:
+            raise RuntimeError(f"{owner}: {what} has layout {p.layout}; only dense (strided) tensors are "
+                               "supported")
+        if p.is_complex():
+            raise TypeError(f"{owner}: {what} is complex ({p.dtype}); complex parameters are not supported: "
+                            "the kernels are real-valued (torch.optim treats real and imaginary parts as "
+                            "separate reals)")
+        if p.dtype not in SUPPORTED_DTYPES:
+            raise TypeError(f"{owner}: {what} has dtype {p.dtype}; the kernels support torch.float32 and "
+                            "torch.float64 only")
+        if not p.is_contiguous():
+            raise ValueError(
+                f"{owner}: {what} is not contiguous (shape {tuple(p.shape)}, strides {p.stride()}); the "
+                "kernels update parameters in place through a flat view, which would silently be a copy. "
+                "Make it contiguous first, e.g. `p.data = p.data.contiguous()` or "
+                "model.to(memory_format=torch.contiguous_format)")
+        if p.is_inference():
+            raise RuntimeError(f"{owner}: {what} is an inference tensor and cannot be updated in place")
+
+    def _check_grad(self, p: torch.Tensor, what: str) -> torch.Tensor:
+        owner = self._owner
+        g = p.grad
+        if g.layout != torch.strided:
+            raise RuntimeError(f"{owner}: {what} has a sparse gradient (layout {g.layout}); the kernels are "
+                               "dense (use dense gradients, e.g. nn.Embedding(sparse=False), or "
+                               "torch.optim.SparseAdam)")
+        if g.device.type != "cpu":
+            raise RuntimeError(f"{owner}: the gradient of {what} is on device {g.device}; only CPU tensors "
+                               "are supported")
+        if g.dtype != p.dtype:
+            raise TypeError(f"{owner}: the gradient of {what} has dtype {g.dtype}, the parameter {p.dtype}")
+        if g.shape != p.shape:
+            raise ValueError(f"{owner}: the gradient of {what} has shape {tuple(g.shape)}, the parameter "
+                             f"{tuple(p.shape)}")
+        if not g.is_contiguous():
+            g = g.contiguous()  # only read: a copy is harmless
+        return g
+
+    def _required_keys(self, spec: _Spec) -> list[str]:
+        keys = ["step"] if self._has_step else []
+        keys += [k for k, _ in spec.scalar_state] + [k for k, _ in self._extra_state()] + [k for k, _ in
+                                                                                           spec.elements]
+        return keys
+
+    def _check_state(self, p: torch.Tensor, state: dict, spec: _Spec, what: str) -> None:
+        """Existing state must be complete and fit the kernel (it may have been set by hand)."""
+        owner = self._owner
+        required = self._required_keys(spec)
+        present = [k for k in required if k in state]
+        if not present:
+            return  # created lazily
+        if len(present) != len(required):
+            missing = [k for k in required if k not in state]
+            raise ValueError(f"{owner}: the state of {what} lacks {missing}")
+        for k, _ in spec.elements:
+            s = state[k]
+            if (not isinstance(s, torch.Tensor) or s.dtype != p.dtype or s.shape != p.shape
+                    or s.device.type != "cpu" or not s.is_contiguous() or s.layout != torch.strided):
+                raise ValueError(f"{owner}: state[{k!r}] of {what} must be a contiguous CPU tensor of the "
+                                 f"parameter's shape {tuple(p.shape)} and dtype {p.dtype}, got "
+                                 f"{_describe(s)}")
+        for k in ["step"] * self._has_step + [k for k, _ in spec.scalar_state] + [k for k, _ in
+                                                                                 self._extra_state()]:
+            s = state[k]
+            if not isinstance(s, torch.Tensor) or s.numel() != 1 or s.device.type != "cpu":
+                raise ValueError(f"{owner}: state[{k!r}] of {what} must be a one-element CPU tensor, got "
+                                 f"{_describe(s)}")
+
+    # ------------------------------------------------------------------ stepping
+    def _extra_state(self) -> tuple[tuple[str, float], ...]:
+        """Scalar state kept only for torch's layout (not used by the kernel): (key, initial value)."""
+        return ()
+
+    def _update_extra_state(self, state: dict, values: tuple[float, ...]) -> None:
+        pass
+
+    def _kernel_hypers(self, values: tuple[float, ...], group: dict, t: float) -> tuple[float, ...]:
+        return values
+
+    def _element_init(self, info: StateInfo, group: dict) -> float:
+        return info.init
+
+    def _init_state(self, p: torch.Tensor, state: dict, spec: _Spec, group: dict) -> None:
+        if self._has_step:
+            state["step"] = torch.tensor(0.0, dtype=_scalar_dtype())
+        for k, info in spec.scalar_state:
+            state[k] = torch.tensor(info.init, dtype=_scalar_dtype())
+        for k, init in self._extra_state():
+            state[k] = torch.tensor(init, dtype=_scalar_dtype())
+        for k, info in spec.elements:
+            state[k] = torch.full_like(p, self._element_init(info, group), memory_format=torch.contiguous_format)
+
+    @torch.no_grad()
+    def _plan(self) -> list:
+        plans = []
+        for gi, group in enumerate(self.param_groups):
+            where = f"param_groups[{gi}]"
+            spec, values = self._resolve(group, where)
+            items = []
+            for i, p in enumerate(group["params"]):
+                if p.grad is None:
+                    continue
+                what = f"{where} parameter {i}"
+                self._check_param(p, what)
+                g = self._check_grad(p, what)
+                state = self.state.get(p)
+                if state:
+                    self._check_state(p, state, spec, what)
+                items.append((p, g))
+            plans.append((group, spec, values, items))
+        return plans
+
+    def step(self, closure: Callable[[], Any] | None = None):
+        """One update of every parameter that has a gradient; returns the closure's loss (if any)."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        plans = self._plan()  # everything is validated before anything changes
+        updated = []
+        with torch.no_grad():
+            for group, spec, values, items in plans:
+                cache: dict[tuple, tuple] = {}
+                required = self._required_keys(spec)
+                for p, g in items:
+                    state = self.state[p] if required else {}  # like torch, plain SGD keeps no state
+                    if not all(k in state for k in required):
+                        self._init_state(p, state, spec, group)
+                    if self._has_step:
+                        step_t = state["step"]
+                        step_t += 1
+                        t = float(step_t.item())
+                    else:
+                        t = math.nan  # the SGD-family specs do not use t; NaN would make any use visible
+                    scalar_in = tuple(float(state[k].item()) for k, _ in spec.scalar_state)
+                    key = (t, scalar_in)
+                    if key not in cache:
+                        cache[key] = spec.scalars(t, *self._kernel_hypers(values, group, t), *scalar_in)
+                    kernel_args, scalar_out = cache[key]
+                    p_flat = _flat(p)
+                    dispatch(spec.serial, spec.parallel, p_flat.size)(
+                        p_flat, _flat(g), *[_flat(state[k]) for k, _ in spec.elements], *kernel_args)
+                    for (k, _), v in zip(spec.scalar_state, scalar_out):
+                        state[k].fill_(v)
+                    self._update_extra_state(state, values)
+                    updated.append(p)
+        if updated:
+            torch.autograd.graph.increment_version(updated)  # as torch's in-place updates would
+        return loss
+
+    # ------------------------------------------------------------------ checkpoints
+    def _export_state(self, state: dict, p: torch.Tensor, group: dict) -> dict:
+        return state
+
+    def _import_state(self, saved: dict, p: torch.Tensor, group: dict, spec: _Spec, values: tuple,
+                      what: str) -> dict:
+        """Validate one parameter's saved state and return fresh tensors in the internal layout."""
+        owner = self._owner
+        if not isinstance(saved, dict):
+            raise TypeError(f"{owner}: checkpoint state of {what} is not a dict")
+        if not saved:
+            return {}
+        required = self._required_keys(spec)
+        unknown = [k for k in saved if k not in required]
+        if unknown:
+            raise ValueError(f"{owner}: checkpoint state of {what} has {unknown}, which {owner} does not use "
+                             f"(it keeps {required}); was it written by another optimizer or with other "
+                             "options?")
+        missing = [k for k in required if k not in saved]
+        if missing:
+            raise ValueError(f"{owner}: checkpoint state of {what} lacks {missing}")
+        out = {}
+        for k in required:
+            if k in dict(spec.elements):
+                out[k] = _import_elements(owner, saved[k], p, f"state[{k!r}] of {what}")
+            elif k == "step":
+                out[k] = _import_step(owner, saved[k], f"state['step'] of {what}")
+            else:  # scalar state: torch casts it to the parameter's dtype on load
+                out[k] = _import_scalar(owner, saved[k], p.dtype, f"state[{k!r}] of {what}")
+        return out
+
+    def _normalize_loaded_group(self, group: dict, where: str) -> None:
+        pass
+
+    def state_dict(self) -> dict[str, Any]:
+        sd = super().state_dict()
+        for packed, group in zip(sd["param_groups"], self.param_groups):
+            for idx, p in zip(packed["params"], group["params"]):
+                if idx in sd["state"]:
+                    sd["state"][idx] = self._export_state(sd["state"][idx], p, group)
+        return sd
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Load a checkpoint of this class or of the torch.optim class with the same algorithm.
+
+        The whole checkpoint is validated and converted before anything changes."""
+        owner = self._owner
+        if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
+            raise TypeError(f"{owner}: a state dict has 'state' and 'param_groups'")
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        for g, s in zip(self.param_groups, saved_groups):
+            if len(g["params"]) != len(s["params"]):
+                raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                                 "optimizer's group")
+        saved_state = state_dict["state"]
+        new_state = {}
+        for gi, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
+            where = f"checkpoint param_groups[{gi}]"
+            foreign = sorted(k for k in saved if k in _TORCH_GROUP_KEYS and k not in self.defaults)
+            if foreign:
+                raise ValueError(f"{owner}: {where} has {foreign}, which {owner} does not have; the checkpoint "
+                                 "was written by another optimizer")
+            hyper_keys = {h.api for spec in self._all_specs() for h in spec.cls.hyperparameters}
+            for k, v in self.defaults.items():  # options torch fills in on load; hyperparameters must be there
+                if k not in hyper_keys:
+                    saved.setdefault(k, v)
+            self._normalize_loaded_group(saved, where)
+            spec, values = self._resolve(saved, where)
+            for i, (idx, p) in enumerate(zip(saved["params"], group["params"])):
+                if idx in saved_state:
+                    new_state[idx] = self._import_state(saved_state[idx], p, saved, spec, values,
+                                                        f"{where} parameter {i}")
+        for idx, v in saved_state.items():  # state of no parameter: kept as torch does
+            new_state.setdefault(idx, v)
+        converted = dict(state_dict)
+        converted["state"] = new_state
+        converted["param_groups"] = saved_groups
+        super().load_state_dict(converted)
+
+
+def _describe(x: Any) -> str:
+    if isinstance(x, torch.Tensor):
+        return f"a {x.device} tensor of shape {tuple(x.shape)} and dtype {x.dtype}"
+    return type(x).__name__
+
+
+def _import_elements(owner: str, value: Any, p: torch.Tensor, what: str) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor) or value.shape != p.shape or not (
+            value.is_floating_point() and value.layout == torch.strided):
+        raise ValueError(f"{owner}: checkpoint {what} must be a dense floating tensor of shape "
+                         f"{tuple(p.shape)}, got {_describe(value)}")
+    out = torch.empty_like(p, memory_format=torch.contiguous_format)
+    out.copy_(value.detach())
+    return out
+
+
+def _finite_scalar(owner: str, value: Any, what: str) -> float:
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1 or value.is_complex():
+            raise ValueError(f"{owner}: checkpoint {what} must be a real number, got {_describe(value)}")
+        x = float(value.item())
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        x = float(value)
+    else:
+        raise ValueError(f"{owner}: checkpoint {what} must be a number, got {_describe(value)}")
+    if not math.isfinite(x):
+        raise ValueError(f"{owner}: checkpoint {what} is {x}")
+    return x
+
+
+def _import_step(owner: str, value: Any, what: str) -> torch.Tensor:
+    x = _finite_scalar(owner, value, what)
+    if x < 0 or x != int(x):
+        raise ValueError(f"{owner}: checkpoint {what} must be a non-negative whole number, got {x}")
+    if isinstance(value, torch.Tensor) and value.is_floating_point():  # torch keeps the saved dtype
+        return value.detach().to(device="cpu", copy=True).reshape(())
+    return torch.tensor(x, dtype=_scalar_dtype())
+
+
+def _import_scalar(owner: str, value: Any, dtype: torch.dtype, what: str) -> torch.Tensor:
+    return torch.tensor(_finite_scalar(owner, value, what), dtype=dtype)
+
+
+# ============================================================================ SGD family
+_SGD_SPECS = {name: _load_spec(name, {"v": "velocity"}) for name in ("sgd", "momentum", "nag")}
+
+
+class SGD(_KernelOptimizer):
+    """``torch.optim.SGD`` on the generated kernels: per group, ``momentum == 0`` runs the ``sgd`` spec,
+    ``momentum > 0`` the ``momentum`` spec and ``nesterov=True`` the ``nag`` spec.
+
+    The velocity state is the document's ``v`` (it includes lr); checkpoints carry torch's
+    ``momentum_buffer = v / lr`` (see the module docstring for the changing-lr caveat).  ``dampening``,
+    ``weight_decay`` and ``maximize`` must keep their neutral values.
+    """
+
+    _fixed = {"dampening": _NEUTRAL["dampening"], "weight_decay": (0, _L2_REASON),
+              "maximize": _NEUTRAL["maximize"], "differentiable": _NEUTRAL["differentiable"]}
+    _has_step = False
+    _nesterov: bool | None = None  # None: either, per group
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
+                    "nesterov": nesterov, "maximize": maximize, "foreach": foreach,
+                    "differentiable": differentiable, "fused": fused}
+        super().__init__(params, defaults)
+
+    def _spec_for(self, group, where):
+        owner = self._owner
+        momentum = _number(group["momentum"])
+        nesterov = bool(group.get("nesterov", False))
+        if self._nesterov is not None and nesterov != self._nesterov:
+            other = "NAG" if nesterov else "Momentum"
+            raise ValueError(f"{owner}: {where} has nesterov={nesterov}; {owner} is "
+                             f"{'NAG' if self._nesterov else 'heavy-ball momentum'}: use optforge.torch.{other} "
+                             "or optforge.torch.SGD")
+        if isinstance(momentum, (int, float)) and not isinstance(momentum, bool) and momentum == 0:
+            if nesterov:
+                raise ValueError(f"{owner}: {where}: Nesterov momentum requires a momentum > 0")
+            return _SGD_SPECS["sgd"]
+        return _SGD_SPECS["nag" if nesterov else "momentum"]
+
+    def _all_specs(self):
+        return list(_SGD_SPECS.values())
+
+    def _required_keys(self, spec):
+        return [k for k, _ in spec.elements]
+
+    def _export_state(self, state, p, group):
+        if "velocity" not in state:
+            return state
+        lr = float(_number(group["lr"]))
+        out = {k: v for k, v in state.items() if k != "velocity"}
+        v = state["velocity"]
+        out["momentum_buffer"] = (v.double() / lr).to(v.dtype)
+        return out
+
+    def _import_state(self, saved, p, group, spec, values, what):
+        owner = self._owner
+        if not isinstance(saved, dict):
+            raise TypeError(f"{owner}: checkpoint state of {what} is not a dict")
+        unknown = [k for k in saved if k != "momentum_buffer"]
+        if unknown:
+            raise ValueError(f"{owner}: checkpoint state of {what} has {unknown}; torch's SGD keeps only "
+                             "'momentum_buffer'")
+        buf = saved.get("momentum_buffer")
+        if buf is None:
+            return {}
+        lr = float(_number(group["lr"]))
+        if not lr > 0:
+            raise ValueError(f"{owner}: {what}: the velocity is lr * momentum_buffer and needs lr > 0")
+        buf = _import_elements(owner, buf, p, f"state['momentum_buffer'] of {what}")
+        return {"velocity": (buf.double() * lr).to(p.dtype)}
+
+
+class Momentum(SGD):
+    """The document's Momentum, ``v = mu v + lr g; theta -= v`` (spec ``momentum``): the same algorithm as
+    ``torch.optim.SGD(momentum=mu)`` for a constant lr, with ``momentum_buffer = v / lr``."""
+
+    _nesterov = False
+
+    def __init__(self, params, lr=1e-3, momentum=0.9, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        super().__init__(params, lr, momentum, dampening, weight_decay, nesterov, maximize=maximize,
+                         foreach=foreach, differentiable=differentiable, fused=fused)
+
+
+class NAG(SGD):
+    """The document's NAG (spec ``nag``): the parameters hold the look-ahead point ``phi = theta - mu v``
+    exactly like ``torch.optim.SGD(momentum=mu, nesterov=True)``'s ``p``; ``momentum_buffer = v / lr``."""
+
+    _nesterov = True
+
+    def __init__(self, params, lr=1e-3, momentum=0.9, dampening=0, weight_decay=0, nesterov=True, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        super().__init__(params, lr, momentum, dampening, weight_decay, nesterov, maximize=maximize,
+                         foreach=foreach, differentiable=differentiable, fused=fused)
+
+
+# ============================================================================ Adagrad, Adadelta, RMSprop
+class Adagrad(_KernelOptimizer):
+    """``torch.optim.Adagrad`` (eps outside the square root; spec ``adagrad``).  ``lr_decay`` (torch's
+    ``lr / (1 + (step - 1) lr_decay)``) and ``initial_accumulator_value`` are supported; the state is
+    created at construction, as torch does."""
+
+    _spec = _load_spec("adagrad")
+    _fixed = {"weight_decay": (0, _L2_REASON), "maximize": _NEUTRAL["maximize"],
+              "differentiable": _NEUTRAL["differentiable"]}
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+                 foreach=None, *, maximize=False, differentiable=False, fused=None):
+        defaults = {"lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+                    "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+                    "maximize": maximize, "differentiable": differentiable, "fused": fused}
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                if not self.state[p]:
+                    self._init_state(p, self.state[p], self._spec, group)
+
+    def _check_extra(self, group, where):
+        for key in ("lr_decay", "initial_accumulator_value"):
+            x = _number(group.get(key, 0))
+            if isinstance(x, bool) or not isinstance(x, (int, float)) or not (0 <= x < math.inf):
+                raise ValueError(f"{self._owner}: {where}: {key}={group.get(key)!r} must be a finite number >= 0")
+
+    def _kernel_hypers(self, values, group, t):
+        lr_decay = float(_number(group["lr_decay"]))
+        if lr_decay == 0:
+            return values
+        names = [h.name for h in self._spec.cls.hyperparameters]
+        out = list(values)
+        out[names.index("lr")] = values[names.index("lr")] / (1 + (t - 1) * lr_decay)
+        return tuple(out)
+
+    def _element_init(self, info, group):
+        return float(_number(group["initial_accumulator_value"]))
+
+
+class Adadelta(_KernelOptimizer):
+    """The document's Adadelta (spec ``adadelta``): ``torch.optim.Adadelta(lr=1.0)``.  The document has no
+    learning rate; ``lr`` exists for compatibility and must stay 1.0 (see the module docstring)."""
+
+    _spec = _load_spec("adadelta")
+    _fixed = {"lr": (1.0, "the document's Adadelta has no learning rate. torch's lr scales only the applied "
+                          "step while acc_delta accumulates the unscaled update, so lr != 1 is a different "
+                          "algorithm (semantics.md 1.3); keep lr=1.0 and attach no lr scheduler"),
+              "weight_decay": (0, _L2_REASON), "maximize": _NEUTRAL["maximize"],
+              "capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
+                 maximize=False, differentiable=False):
+        defaults = {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay, "maximize": maximize,
+                    "capturable": capturable, "foreach": foreach, "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+
+class RMSprop(_KernelOptimizer):
+    """``torch.optim.RMSprop`` with ``momentum=0, centered=False`` (spec ``rmsprop``; eps outside the root)."""
+
+    _spec = _load_spec("rmsprop")
+    _fixed = {"momentum": (0, "the spec's RMSprop has no momentum buffer"), "centered": _NEUTRAL["centered"],
+              "weight_decay": (0, _L2_REASON), "maximize": _NEUTRAL["maximize"],
+              "capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
+                 capturable=False, foreach=None, maximize=False, differentiable=False):
+        defaults = {"lr": lr, "momentum": momentum, "alpha": alpha, "eps": eps, "centered": centered,
+                    "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach,
+                    "maximize": maximize, "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+
+# ============================================================================ Adam family
+_ADAM_FLAGS = {"maximize": _NEUTRAL["maximize"], "capturable": _NEUTRAL["capturable"],
+               "differentiable": _NEUTRAL["differentiable"]}
+
+
+class _AdamFamily(_KernelOptimizer):
+    """Adam and AdamW: ``amsgrad`` chooses the kernel per group (specs ``X`` and ``X_amsgrad``)."""
+
+    _specs: dict[bool, _Spec] = {}
+
+    def _spec_for(self, group, where):
+        amsgrad = group.get("amsgrad", False)
+        if not isinstance(amsgrad, bool):
+            raise TypeError(f"{self._owner}: {where}: amsgrad must be True or False, got {amsgrad!r}")
+        return self._specs[amsgrad]
+
+    def _all_specs(self):
+        return list(self._specs.values())
+
+
+class Adam(_AdamFamily):
+    """``torch.optim.Adam`` (spec ``adam``, or ``adam_amsgrad`` for ``amsgrad=True``: the running maximum of
+    the raw second moment, ``max_exp_avg_sq``, as torch keeps it); ``weight_decay`` must be 0 (use AdamW)."""
+
+    _specs = {False: _load_spec("adam"), True: _load_spec("adam_amsgrad")}
+    _fixed = {**_ADAM_FLAGS, "weight_decay": (0, _L2_REASON)}
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+
+
+class AdamW(_AdamFamily):
+    """``torch.optim.AdamW`` (spec ``adamw``, or ``adamw_amsgrad`` for ``amsgrad=True``): ``p *= 1 - lr wd``
+    then the Adam step, from the raw gradient."""
+
+    _specs = {False: _load_spec("adamw"), True: _load_spec("adamw_amsgrad")}
+    _fixed = {**_ADAM_FLAGS, "decoupled_weight_decay": (True, "AdamW's weight decay is decoupled")}
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad,
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable, "fused": fused, "decoupled_weight_decay": True}
+        super().__init__(params, defaults)
+
+    def _normalize_loaded_group(self, group, where):
+        # torch.optim.AdamW forces decoupled_weight_decay=True on load; an Adam checkpoint with L2 decay
+        # (decoupled_weight_decay=False, weight_decay != 0) is a different algorithm and is refused.
+        if not group.get("decoupled_weight_decay", True) and _number(group.get("weight_decay", 0)) != 0:
+            raise ValueError(f"{self._owner}: {where} is Adam with L2 weight_decay={group['weight_decay']!r} "
+                             "(decoupled_weight_decay=False), a different algorithm from AdamW")
+        group["decoupled_weight_decay"] = True
+
+
+class Adamax(_KernelOptimizer):
+    """``torch.optim.Adamax`` (spec ``adamax``): ``u = max(b2 u, |g| + eps)``, ``p -= lr m / ((1 - b1^t) u)``."""
+
+    _spec = _load_spec("adamax")
+    _fixed = {"weight_decay": (0, _L2_REASON), "maximize": _NEUTRAL["maximize"],
+              "capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
+                 maximize=False, differentiable=False, capturable=False):
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay, "foreach": foreach,
+                    "maximize": maximize, "differentiable": differentiable, "capturable": capturable}
+        super().__init__(params, defaults)
+
+
+_NADAM_FLAGS = {"weight_decay": (0, _L2_REASON), "decoupled_weight_decay": (False, "the spec has no weight decay"),
+                "maximize": _NEUTRAL["maximize"], "capturable": _NEUTRAL["capturable"],
+                "differentiable": _NEUTRAL["differentiable"]}
+
+
+class NAdamScheduled(_KernelOptimizer):
+    """``torch.optim.NAdam``: Dozat's Algorithm 2 with the momentum schedule (spec ``nadam_scheduled``)."""
+
+    _spec = _load_spec("nadam_scheduled")
+    _fixed = dict(_NADAM_FLAGS)
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False):
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+
+class NAdamT1(_KernelOptimizer):
+    """NAdam with bias-correction exponent t+1 on the momentum term (spec ``nadam_t1``), i.e.
+    ``torch.optim.NAdam(momentum_decay=float("inf"))`` and optax ``nadam``.  ``momentum_decay`` stays inf;
+    ``mu_product = b1**t`` is kept (as a running product, like torch) only for torch's checkpoint layout."""
+
+    _spec = _load_spec("nadam_t1")
+    _fixed = {**_NADAM_FLAGS, "momentum_decay": (math.inf, "NAdamT1 is NAdam with a constant momentum "
+                                                            "mu_t = b1; for a finite momentum_decay use "
+                                                            "optforge.torch.NAdamScheduled")}
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=math.inf, decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
+                    "maximize": maximize, "foreach": foreach, "capturable": capturable,
+                    "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+    def _extra_state(self):
+        return (("mu_product", 1.0),)
+
+    def _required_keys(self, spec):  # torch's order: step, mu_product, exp_avg, exp_avg_sq
+        return ["step", "mu_product"] + [k for k, _ in spec.elements]
+
+    def _update_extra_state(self, state, values):
+        b1 = values[[h.name for h in self._spec.cls.hyperparameters].index("b1")]
+        state["mu_product"] *= b1  # as torch: mu_t = b1 * (1 - 0.5 * 0.96 ** inf) = b1
+
+
+class NAdam(_KernelOptimizer):
+    """The source document's NAdam (spec ``nadam``): ``theta -= lr (b1 mhat + (1 - b1) g / (1 - b1^t)) /
+    (sqrt(vhat) + eps)``.  No torch.optim class computes it (semantics.md 1.7); the state is ``step``,
+    ``exp_avg``, ``exp_avg_sq`` and the signature is torch NAdam's without ``momentum_decay``."""
+
+    _spec = _load_spec("nadam")
+    _fixed = dict(_NADAM_FLAGS)
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False):
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize, "foreach": foreach,
+                    "capturable": capturable, "differentiable": differentiable}
+        super().__init__(params, defaults)
