@@ -1,4 +1,5 @@
-"""Console commands: ``optforge-check`` (the properties) and ``optforge-regenerate`` (everything)."""
+"""Console commands: ``optforge-check`` (the properties), ``optforge-regenerate`` (everything) and
+``optforge-sheets`` (the equation sheets' PDFs)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import generate, prover
+from . import generate, prover, sheets
 
 
 def _run_properties(properties, out=None) -> list[prover.Verdict]:
@@ -59,8 +60,14 @@ def regenerate_main(argv: list[str] | None = None) -> int:
         print(f"error: refusing to generate anything:\n{e}", file=sys.stderr)
         return 1
     files = generate.render_package(SPECS.values())
+    sheet_files, missing = sheets.render_all(SPECS.values(), verdicts)
+    files += sheet_files
+    for lang, texts in missing.items():
+        if texts:
+            print(f"warning: {len(texts)} {lang} sheet text(s) missing, English used (add them to "
+                  f"codegen/sheet_texts.py): {texts[0]!r}", file=sys.stderr)
     if args.check:
-        diff = generate.stale(files, args.out, managed=lambda p: p.suffix == ".py")
+        diff = generate.stale(files, args.out, managed=lambda p: p.suffix in (".py", ".tex"))
         if diff:
             sys.stdout.write(diff)
             print(f"error: {args.out} is stale; run {generate.REGENERATE_COMMAND}", file=sys.stderr)
@@ -74,3 +81,8 @@ def regenerate_main(argv: list[str] | None = None) -> int:
         print(f"{'wrote    ' if changed else 'unchanged'} {args.out.name}/{f.path}")
     print(f"{len(files)} files ({written} changed) in {time.perf_counter() - start:.1f}s")
     return 0
+
+
+def sheets_main(argv: list[str] | None = None) -> int:
+    """Build the equation sheets' PDFs (``optforge-sheets``); see ``optforge.codegen.sheets.main``."""
+    return sheets.main(argv)

@@ -1,0 +1,521 @@
+"""The words on the equation sheets, keyed by their English source text.
+
+``EN``: LaTeX for the English texts (headings, and the specs' texts where the plain text has
+math or code, such as ``theta - mu v``); any other English text is printed escaped.
+``KO``: the Korean text of every heading and of every text a spec shows (titles, descriptions,
+meanings, framework notes, property statements), in the source document's terminology
+(학습률, 감쇠율, 그래디언트, 모멘텀, 1차 모멘트, 편향 보정, 가중치 감쇠 계수, 미리 보기 ...).
+A text that changes in a spec must change here too; ``tests/test_sheets.py`` fails on a
+missing or a stale entry.
+"""
+
+# ---------------------------------------------------------------- English: headings and math
+EN: dict[str, str] = {
+    # sentences the templates use (keys are names, not shown text)
+    "Residual": "Residual (what the property says is zero, or nonnegative)",
+    "sequential semantics": (
+        r"In order, top to bottom. A subscript $t-1$ is the value before the step, $t$ the value "
+        r"after it; $t = 1, 2, \dots$ counts the updates, and every state starts at its initial "
+        r"value."),
+    "change of variables introduction": (
+        r"The gradient is taken at the look-ahead point. Storing that point instead of the "
+        r"parameters gives a form that needs the gradient only at the stored variable:"),
+    "derived form explanation": (
+        r"Derived by the toolkit from the equations above (\texttt{stored\_gradient\_form()}); "
+        r"the kernels implement it, so the arrays they update hold the stored variable, and the "
+        r"property below proves that the two forms agree."),
+    "booklet introduction": (
+        r"One sheet per optimizer, typeset from the same SymPy expressions as the generated kernels. "
+        r"Each sheet gives the update equations in order, the hyperparameters and the state, the "
+        r"verdict of every property the prover checked, how PyTorch, optax and Keras differ, and the "
+        r"matching \texttt{torch.optim} call."),
+    # spec texts with math or code
+    "PyTorch and optax keep the learning rate outside the buffer: v = lr * momentum_buffer (theta identical "
+    "for a constant lr; not under a learning-rate schedule).": (
+        r"PyTorch and optax keep the learning rate outside the buffer: $v = \eta \cdot{}$"
+        r"\texttt{momentum\_buffer} ($\theta$ identical for a constant learning rate; not under a "
+        r"learning-rate schedule)."),
+    "Keras SGD(momentum) is this form with v = -m.":
+        r"Keras \texttt{SGD(momentum)} is this form with $v = -m$.",
+    "Momentum whose gradient is evaluated at the look-ahead point theta - mu v.":
+        r"Momentum whose gradient is evaluated at the look-ahead point $\theta - \mu v$.",
+    "look-ahead point theta - mu v": r"look-ahead point $\theta - \mu v$",
+    "NAG's look-ahead form equals its derived form under phi = theta - mu v":
+        r"NAG's look-ahead form equals its derived form under $\phi = \theta - \mu v$",
+    "NAG with the gradient taken at theta is Momentum": r"NAG with the gradient taken at $\theta$ is Momentum",
+    "Momentum with mu = 0 is SGD": r"Momentum with $\mu = 0$ is SGD",
+    "PyTorch, optax and Keras store the look-ahead point: their parameter is phi = theta - mu v, with "
+    "v = lr * momentum_buffer (PyTorch, optax).": (
+        r"PyTorch, optax and Keras store the look-ahead point: their parameter is $\phi = \theta - \mu v$, "
+        r"with $v = \eta \cdot{}$\texttt{momentum\_buffer} (PyTorch, optax)."),
+    "per-coordinate scale, eps outside the square root": r"per-coordinate scale, $\epsilon$ outside the square root",
+    "per-coordinate scale, eps inside the square root": r"per-coordinate scale, $\epsilon$ inside the square root",
+    "PyTorch: identical (eps outside the square root, accumulator starts at 0).":
+        r"PyTorch: identical ($\epsilon$ outside the square root, accumulator starts at 0).",
+    "optax and Keras: eps inside the square root (the Adagrad-eps-in-sqrt variant), accumulator starts at 0.1, "
+    "eps 1e-7.": (
+        r"optax and Keras: $\epsilon$ inside the square root (the \texttt{adagrad\_eps\_in\_sqrt} variant), "
+        r"accumulator starts at 0.1, $\epsilon = 10^{-7}$."),
+    "AdaGrad with eps inside the square root, as optax and Keras place it.":
+        r"AdaGrad with $\epsilon$ inside the square root, as optax and Keras place it.",
+    "optax adagrad and Keras Adagrad place eps here (their accumulator starts at 0.1).":
+        r"optax \texttt{adagrad} and Keras \texttt{Adagrad} place $\epsilon$ here (their accumulator starts at 0.1).",
+    "with a constant gradient, G_t = t g^2": r"with a constant gradient $g$, $G_t = t g^2$",
+    "with a constant gradient, Adagrad's step tends to 0 as t -> oo":
+        r"with a constant gradient, Adagrad's step tends to 0 as $t \to \infty$",
+    "with a constant gradient g, E[g^2] = E[dtheta^2] = g^2 is a fixed point whose step is -g (not 0)": (
+        r"with a constant gradient $g$, $E[g^2] = E[\Delta\theta^2] = g^2$ is a fixed point whose step is "
+        r"$-g$ (not 0)"),
+    "rescaling theta by c (g by 1/c, E[g^2] by 1/c^2, E[dtheta^2] by c^2, eps = 0) multiplies Adadelta's "
+    "update by c": (
+        r"rescaling $\theta$ by $c$ ($g$ by $1/c$, $E[g^2]$ by $1/c^2$, $E[\Delta\theta^2]$ by $c^2$, "
+        r"$\epsilon = 0$) multiplies Adadelta's update by $c$"),
+    "SGD's update is not multiplied by c when theta is rescaled by c":
+        r"SGD's update is not multiplied by $c$ when $\theta$ is rescaled by $c$",
+    "PyTorch: identical with lr=1.0 (its default) and rho passed explicitly (its default is 0.9).":
+        r"PyTorch: identical with \texttt{lr=1.0} (its default) and \texttt{rho} passed explicitly "
+        r"(its default is 0.9).",
+    "optax: adadelta(learning_rate=1.0, rho=0.95) is identical; the default learning_rate=None performs "
+    "gradient ascent.": (
+        r"optax: \texttt{adadelta(learning\_rate=1.0, rho=0.95)} is identical; the default "
+        r"\texttt{learning\_rate=None} performs gradient ascent."),
+    "Keras: Adadelta(learning_rate=1.0, rho=0.95, epsilon=1e-6) is identical; its defaults are not.":
+        r"Keras: \texttt{Adadelta(learning\_rate=1.0, rho=0.95, epsilon=1e-6)} is identical; its defaults "
+        r"are not.",
+    "All three accumulate the unscaled update, so lr != 1 is not a scaled Adadelta.":
+        r"All three accumulate the unscaled update, so $\eta \ne 1$ is not a scaled Adadelta.",
+    "Adam with b1 = 0 is RMSprop (alpha = b2) with a bias-corrected v":
+        r"Adam with $\beta_1 = 0$ is RMSprop ($\alpha = \beta_2$) with a bias-corrected $v$",
+    "Adam with b1 = 0 minus RMSprop (alpha = b2) is exactly lr g/(sqrt(v_t)+eps) - lr g/(sqrt(vhat_t)+eps)": (
+        r"Adam with $\beta_1 = 0$ minus RMSprop ($\alpha = \beta_2$) is exactly "
+        r"$\eta g_t/(\sqrt{v_t} + \epsilon) - \eta g_t/(\sqrt{\hat{v}_t} + \epsilon)$"),
+    "optax rmsprop and Keras RMSprop put eps inside the square root; defaults 0.9 and eps 1e-7.":
+        r"optax \texttt{rmsprop} and Keras \texttt{RMSprop} put $\epsilon$ inside the square root; "
+        r"defaults 0.9 and $\epsilon = 10^{-7}$.",
+    "RMS of the gradients, eps outside the square root": r"RMS of the gradients, $\epsilon$ outside the square root",
+    "from zero state with a constant gradient g, mhat_t = g and vhat_t = g^2 for every t":
+        r"from zero state with a constant gradient $g$, $\hat{m}_t = g$ and $\hat{v}_t = g^2$ for every $t$",
+    "with eps = 0, scaling g by c > 0 (and m, v consistently) leaves Adam's update unchanged":
+        r"with $\epsilon = 0$, scaling $g$ by $c > 0$ (and $m$, $v$ consistently) leaves Adam's update unchanged",
+    "PyTorch (also fused=True, foreach=True) and optax adam (eps_root=0): identical.":
+        r"PyTorch (also \texttt{fused=True}, \texttt{foreach=True}) and optax \texttt{adam} "
+        r"(\texttt{eps\_root=0}): identical.",
+    "Keras Adam uses the 'epsilon hat' form, eps_t = eps / sqrt(1 - b2^t), default eps 1e-7: it differs.":
+        r"Keras \texttt{Adam} uses the `epsilon hat' form, $\epsilon_t = \epsilon / \sqrt{1 - \beta_2^t}$, "
+        r"default $\epsilon = 10^{-7}$: it differs.",
+    "PyTorch Adam(weight_decay>0) adds an L2 term to g; that is not AdamW.":
+        r"PyTorch \texttt{Adam(weight\_decay>0)} adds an L2 term to $g$; that is not AdamW.",
+    "AdamW with lambda = 0 is Adam": r"AdamW with $\lambda = 0$ is Adam",
+    "Adam with an L2 term (g + lambda theta) is not AdamW":
+        r"Adam with an L2 term ($g + \lambda \theta$) is not AdamW",
+    "AdamW - Adam = -lr lambda theta_{t-1}: the decay acts on the previous parameters":
+        r"AdamW $-$ Adam $= -\eta \lambda \theta_{t-1}$: the decay acts on the previous parameters",
+    "Adam whose weight decay shrinks theta_{t-1} directly instead of entering the gradient.":
+        r"Adam whose weight decay shrinks $\theta_{t-1}$ directly instead of entering the gradient.",
+    "PyTorch AdamW (also fused=True, foreach=True) and optax adamw: identical (decay multiplied by lr); "
+    "default lambda: PyTorch 1e-2, optax 1e-4.": (
+        r"PyTorch \texttt{AdamW} (also \texttt{fused=True}, \texttt{foreach=True}) and optax \texttt{adamw}: "
+        r"identical (decay multiplied by $\eta$); default $\lambda$: PyTorch $10^{-2}$, optax $10^{-4}$."),
+    "The paper multiplies lambda by the schedule multiplier only, not by lr.":
+        r"The paper multiplies $\lambda$ by the schedule multiplier only, not by $\eta$.",
+    "NAdam with the Nesterov term replaced by mhat is Adam":
+        r"NAdam with the Nesterov term replaced by $\hat{m}_t$ is Adam",
+    "the document's NAdam and the t+1 variant differ by exactly c_t: theta_doc = theta_t1 - c_t":
+        r"the document's NAdam and the $t+1$ variant differ by exactly $c_t$: "
+        r"$\theta^{\text{doc}}_t = \theta^{t+1}_t - c_t$",
+    "c_t tends to 0 as t -> oo": r"$c_t$ tends to 0 as $t \to \infty$",
+    "No PyTorch setting reproduces this form; NAdam(momentum_decay=inf) and optax nadam use exponent t+1 on "
+    "the momentum term (the NAdam-t+1 variant), PyTorch's default adds a momentum schedule.": (
+        r"No PyTorch setting reproduces this form; \texttt{NAdam(momentum\_decay=inf)} and optax "
+        r"\texttt{nadam} use exponent $t+1$ on the momentum term (the \texttt{nadam\_t1} variant), "
+        r"PyTorch's default adds a momentum schedule."),
+    "Keras Nadam: mu_t = b1 (1 - 0.5 * 0.96^t), i.e. PyTorch NAdam(momentum_decay=1.0).":
+        r"Keras \texttt{Nadam}: $\mu_t = \beta_1 (1 - 0.5 \cdot 0.96^t)$, i.e.\ PyTorch "
+        r"\texttt{NAdam(momentum\_decay=1.0)}.",
+    "NAdam as optax nadam and PyTorch NAdam(momentum_decay=inf) compute it.":
+        r"NAdam as optax \texttt{nadam} and PyTorch \texttt{NAdam(momentum\_decay=inf)} compute it.",
+    "Nesterov look-ahead, momentum term corrected with exponent t+1":
+        r"Nesterov look-ahead, momentum term corrected with exponent $t+1$",
+    "Differs from the document's NAdam by c_t (see the properties).":
+        r"Differs from the document's NAdam by $c_t$ (see the properties).",
+    "PyTorch's default NAdam: Dozat's Algorithm 2 with the momentum schedule mu_t.":
+        r"PyTorch's default NAdam: Dozat's Algorithm 2 with the momentum schedule $\mu_t$.",
+    "momentum schedule at t": r"momentum schedule at $t$",
+    "momentum schedule at t+1": r"momentum schedule at $t+1$",
+    "momentum decay of the schedule mu_t": r"momentum decay of the schedule $\mu_t$",
+    "PyTorch NAdam defaults (psi = 4e-3): identical.":
+        r"PyTorch \texttt{NAdam} defaults ($\psi = 4 \cdot 10^{-3}$): identical.",
+    "Keras Nadam is this variant with psi = 1.": r"Keras \texttt{Nadam} is this variant with $\psi = 1$.",
+    "Adamax with b1 = 0 from zero state first moves by -lr g/(|g| + eps), about lr sign(g)":
+        r"Adamax with $\beta_1 = 0$ from zero state first moves by $-\eta g/(|g| + \epsilon)$, about "
+        r"$\eta \operatorname{sign}(g)$",
+    "Adamax with b1 = 0 steps by -lr g_t / u_t (no momentum, no bias correction)":
+        r"Adamax with $\beta_1 = 0$ steps by $-\eta g_t / u_t$ (no momentum, no bias correction)",
+    "Adam with the infinity norm in place of the second moment (no bias correction needed for u).":
+        r"Adam with the infinity norm in place of the second moment (no bias correction needed for $u$).",
+    "decayed running maximum of |g|": r"decayed running maximum of $|g|$",
+    "added to |g| inside the max against division by zero":
+        r"added to $|g|$ inside the max against division by zero",
+    "PyTorch: identical (eps inside the max).": r"PyTorch: identical ($\epsilon$ inside the max).",
+    "optax adamax and Keras Adamax add eps outside: m / (u + eps) with u = max(b2 u, |g|).":
+        r"optax \texttt{adamax} and Keras \texttt{Adamax} add $\epsilon$ outside: $m / (u + \epsilon)$ with "
+        r"$u = \max(\beta_2 u, |g|)$.",
+    "AMSGrad's running maximum vmax_t >= vmax_{t-1}, so sqrt(vmax) never decreases":
+        r"AMSGrad's running maximum $v^{\max}_t \ge v^{\max}_{t-1}$, so $\sqrt{v^{\max}}$ never decreases",
+    "the bias-corrected denominator sqrt(vmax_t/(1-b2^t)) can be smaller than the previous step's, because "
+    "the correction 1/(1-b2^t) shrinks": (
+        r"the bias-corrected denominator $\sqrt{v^{\max}_t / (1 - \beta_2^t)}$ can be smaller than the "
+        r"previous step's, because the correction $1/(1 - \beta_2^t)$ shrinks"),
+    "vmax_t >= v_t: AMSGrad's denominator is at least Adam's":
+        r"$v^{\max}_t \ge v_t$: AMSGrad's denominator is at least Adam's",
+    "AMSGrad keeps three state arrays per parameter (m, v, vmax)":
+        r"AMSGrad keeps three state arrays per parameter ($m$, $v$, $v^{\max}$)",
+    "Adam whose second moment is replaced by its running maximum, so steps cannot grow from a shrinking v.":
+        r"Adam whose second moment is replaced by its running maximum, so steps cannot grow from a "
+        r"shrinking $v$.",
+    "running maximum of v": r"running maximum of $v$",
+    "running maximum of the second moment v": r"running maximum of the second moment $v$",
+    "PyTorch amsgrad=True: identical (max of the raw v, current bias correction).":
+        r"PyTorch \texttt{amsgrad=True}: identical (max of the raw $v$, current bias correction).",
+    "optax scale_by_amsgrad: maximum of the bias-corrected v by default, a different algorithm.":
+        r"optax \texttt{scale\_by\_amsgrad}: maximum of the bias-corrected $v$ by default, a different "
+        r"algorithm.",
+    "Keras amsgrad=True: as PyTorch, with Keras' epsilon-hat Adam.":
+        r"Keras \texttt{amsgrad=True}: as PyTorch, with Keras' epsilon-hat Adam.",
+    "without weight decay every coordinate of Lion's step has magnitude lr (0 where c = 0)":
+        r"without weight decay every coordinate of Lion's step has magnitude $\eta$ (0 where $c_t = 0$)",
+    "Lion's weight decay acts on theta_{t-1}, outside the sign":
+        r"Lion's weight decay acts on $\theta_{t-1}$, outside the sign",
+    "signed step plus decoupled weight decay of theta_{t-1}":
+        r"signed step plus decoupled weight decay of $\theta_{t-1}$",
+    "optax lion: identical (decoupled decay multiplied by lr).":
+        r"optax \texttt{lion}: identical (decoupled decay multiplied by $\eta$).",
+    "EvoLved Sign Momentum: every coordinate moves by exactly lr (before weight decay).":
+        r"EvoLved Sign Momentum: every coordinate moves by exactly $\eta$ (before weight decay).",
+}
+
+KO: dict[str, str] = {
+    # ------------------------------------------------------------ headings and sentences
+    "spec": "명세",
+    "Contents": "차례",
+    "Optimizer equation sheets": "최적화 알고리즘 수식 시트",
+    "booklet introduction": (
+        r"최적화 알고리즘마다 한 장씩, 생성된 커널과 같은 SymPy 수식으로 조판한 시트입니다. 각 시트에는 "
+        r"차례대로 계산하는 업데이트 수식, 하이퍼파라미터와 상태, 증명기가 검사한 모든 성질의 판정, "
+        r"PyTorch$\cdot$optax$\cdot$Keras와의 차이, 같은 계산을 하는 \texttt{torch.optim} 호출이 있습니다."),
+    "Update equations": "업데이트 수식",
+    "sequential semantics": (
+        r"위에서 아래로 차례대로 계산합니다. 첨자 $t-1$은 업데이트 전의 값, $t$는 업데이트 후의 값입니다. "
+        r"$t = 1, 2, \dots$는 현재까지의 업데이트 횟수이며, 모든 상태는 초깃값에서 시작합니다."),
+    "gradient at the current parameters": "현재 파라미터 위치에서의 그래디언트",
+    "gradient at the look-ahead point": "미리 보기 위치에서의 그래디언트",
+    "gradient at the stored variable": "저장된 변수(미리 보기 위치)에서의 그래디언트",
+    "Written out where it is used": "사용되는 곳에 풀어 쓴 식",
+    "Change of variables": "변수 변환",
+    "change of variables introduction": (
+        r"그래디언트는 미리 보기 위치에서 계산합니다. 파라미터 대신 그 위치를 저장하면, 저장된 변수에서의 "
+        r"그래디언트만 필요한 형태가 됩니다:"),
+    "derived form explanation": (
+        r"위의 수식에서 도구가 유도한 형태입니다(\texttt{stored\_gradient\_form()}). 커널은 이 형태를 "
+        r"구현하므로 커널이 업데이트하는 배열에는 저장된 변수가 들어 있으며, 아래의 성질이 두 형태가 "
+        r"같음을 증명합니다."),
+    "Hyperparameters": "하이퍼파라미터",
+    "No hyperparameters.": "하이퍼파라미터가 없습니다.",
+    "Symbol": "기호",
+    "Name": "이름",
+    "Meaning": "의미",
+    "Default": "기본값",
+    "Domain": "범위",
+    "State": "상태",
+    "Initial value": "초깃값",
+    "Kind": "종류",
+    "PyTorch state key": "PyTorch 상태 키",
+    "array": "배열",
+    "scalar": "스칼라",
+    "State arrays per parameter": "파라미터당 상태 배열 수",
+    "Properties": "성질",
+    "No property involves this optimizer.": "이 최적화 알고리즘에 관한 성질은 없습니다.",
+    "proved": "증명됨",
+    "refuted": "반증됨",
+    "undecided": "미결정",
+    "refuted, as declared": "반증됨 (선언대로)",
+    "declared": "선언된 판정",
+    "Counterexample": "반례",
+    "residual there": "이때의 잔차",
+    "Residual": "잔차 (성질이 0 또는 0 이상이라고 말하는 식)",
+    "How PyTorch, optax and Keras differ": "PyTorch, optax, Keras와의 차이",
+    "No notes.": "차이에 대한 설명이 없습니다.",
+    "The matching torch.optim call": "같은 계산을 하는 torch.optim 호출",
+    "No torch.optim call reproduces this spec exactly.": "이 명세를 정확히 재현하는 torch.optim 호출은 없습니다.",
+    # ------------------------------------------------------------ SGD
+    "SGD": "SGD",
+    "Plain gradient descent.": "기본 경사 하강법입니다.",
+    "descend along the gradient": "그래디언트 방향으로 내려감",
+    "learning rate (step size)": "학습률 (스텝 크기)",
+    "PyTorch, optax and Keras: identical.": "PyTorch, optax, Keras: 동일합니다.",
+    "SGD's update is not multiplied by c when theta is rescaled by c":
+        r"$\theta$를 $c$배 해도 SGD의 업데이트는 $c$배가 되지 않습니다",
+    # ------------------------------------------------------------ Momentum
+    "Momentum": "Momentum",
+    "Gradient descent with a velocity term; the gradient is taken at the current parameters.":
+        "속도 벡터를 쓰는 경사 하강법으로, 그래디언트는 현재 파라미터 위치에서 계산합니다.",
+    "velocity: decayed history plus the scaled gradient":
+        "속도 벡터 업데이트: 감쇠된 과거 움직임에 학습률을 곱한 그래디언트를 더함",
+    "move against the velocity": "속도 벡터의 반대 방향으로 파라미터 업데이트",
+    "momentum coefficient (decay of the velocity)": "모멘텀 계수 (속도 벡터의 감쇠)",
+    "velocity (includes the learning rate)": "속도 벡터 (학습률 포함)",
+    "PyTorch and optax keep the learning rate outside the buffer: v = lr * momentum_buffer (theta identical "
+    "for a constant lr; not under a learning-rate schedule).": (
+        r"PyTorch와 optax는 학습률을 버퍼 밖에 둡니다: $v = \eta \cdot{}$\texttt{momentum\_buffer} "
+        r"(학습률이 일정하면 $\theta$는 동일하지만, 학습률 스케줄에서는 다릅니다)."),
+    "Keras SGD(momentum) is this form with v = -m.":
+        r"Keras \texttt{SGD(momentum)}은 $v = -m$으로 둔 이 형태입니다.",
+    "Momentum with mu = 0 is SGD": r"$\mu = 0$인 Momentum은 SGD입니다",
+    "Momentum keeps one state array per parameter": "Momentum은 파라미터마다 상태 배열 하나를 유지합니다",
+    # ------------------------------------------------------------ NAG
+    "NAG": "NAG",
+    "Momentum whose gradient is evaluated at the look-ahead point theta - mu v.":
+        r"그래디언트를 미리 보기 위치 $\theta - \mu v$에서 계산하는 Momentum입니다.",
+    "velocity, with the gradient taken at the look-ahead point":
+        "미리 보기 위치에서 계산한 그래디언트로 속도 벡터 업데이트",
+    "PyTorch, optax and Keras store the look-ahead point: their parameter is phi = theta - mu v, with "
+    "v = lr * momentum_buffer (PyTorch, optax).": (
+        r"PyTorch, optax, Keras는 미리 보기 위치를 저장합니다: 이들의 파라미터는 $\phi = \theta - \mu v$이고, "
+        r"$v = \eta \cdot{}$\texttt{momentum\_buffer}입니다 (PyTorch, optax)."),
+    "NAG (stored-gradient form)": "NAG (저장된 변수에서 그래디언트를 계산하는 형태)",
+    "look-ahead point theta - mu v": r"미리 보기 위치 $\theta - \mu v$",
+    "NAG with the gradient taken at theta is Momentum": r"그래디언트를 $\theta$에서 계산하는 NAG는 Momentum입니다",
+    "the look-ahead matters: NAG is not Momentum": "미리 보기가 차이를 만듭니다: NAG는 Momentum이 아닙니다",
+    "NAG's look-ahead form equals its derived form under phi = theta - mu v":
+        r"$\phi = \theta - \mu v$로 변수를 바꾸면 NAG의 미리 보기 형태와 유도된 형태는 같습니다",
+    "NAG keeps one state array per parameter": "NAG는 파라미터마다 상태 배열 하나를 유지합니다",
+    # ------------------------------------------------------------ Adagrad
+    "Adagrad": "Adagrad",
+    "Per-coordinate step sizes shrinking with the accumulated squared gradients.":
+        "좌표마다의 스텝 크기가 누적된 그래디언트 제곱과 함께 줄어듭니다.",
+    "accumulate the squared gradient": "그래디언트 제곱을 누적",
+    "scaled step": "좌표별로 크기를 조정한 파라미터 업데이트",
+    "per-coordinate scale, eps outside the square root": r"좌표별 스케일, $\epsilon$은 제곱근 밖",
+    "added to the denominator against division by zero": "0으로 나누는 것을 방지하기 위해 분모에 더하는 작은 상수",
+    "sum of all past squared gradients": "모든 과거 그래디언트 제곱의 합",
+    "PyTorch: identical (eps outside the square root, accumulator starts at 0).":
+        r"PyTorch: 동일합니다 ($\epsilon$은 제곱근 밖, 누적값은 0에서 시작).",
+    "optax and Keras: eps inside the square root (the Adagrad-eps-in-sqrt variant), accumulator starts at 0.1, "
+    "eps 1e-7.": (
+        r"optax와 Keras: $\epsilon$이 제곱근 안에 있고(\texttt{adagrad\_eps\_in\_sqrt} 변형), 누적값은 0.1에서 "
+        r"시작하며 $\epsilon = 10^{-7}$입니다."),
+    "with a constant gradient, G_t = t g^2": r"그래디언트 $g$가 일정하면 $G_t = t g^2$입니다",
+    "with a constant gradient, Adagrad's step tends to 0 as t -> oo":
+        r"그래디언트가 일정하면 $t \to \infty$일 때 Adagrad의 스텝은 0으로 갑니다",
+    "AdaGrad keeps one state array per parameter": "AdaGrad는 파라미터마다 상태 배열 하나를 유지합니다",
+    "Adagrad (eps inside the square root)": "Adagrad (eps를 제곱근 안에)",
+    "AdaGrad with eps inside the square root, as optax and Keras place it.":
+        r"optax와 Keras처럼 $\epsilon$을 제곱근 안에 둔 AdaGrad입니다.",
+    "per-coordinate scale, eps inside the square root": r"좌표별 스케일, $\epsilon$은 제곱근 안",
+    "optax adagrad and Keras Adagrad place eps here (their accumulator starts at 0.1).":
+        r"optax \texttt{adagrad}와 Keras \texttt{Adagrad}는 $\epsilon$을 여기에 둡니다 (누적값은 0.1에서 시작).",
+    # ------------------------------------------------------------ Adadelta
+    "Adadelta": "Adadelta",
+    "Adadelta (Zeiler 2012): an EMA of squared gradients and of squared updates; no learning rate.":
+        "Adadelta (Zeiler 2012): 그래디언트 제곱과 업데이트 제곱의 지수 이동 평균(EMA)을 사용하며, "
+        "학습률이 없습니다.",
+    "average of squared gradients": "그래디언트 제곱의 지수 이동 평균",
+    "update: RMS of past updates over RMS of gradients, times the gradient":
+        "파라미터 업데이트: 이전 업데이트의 RMS를 그래디언트의 RMS로 나누고 그래디언트를 곱함",
+    "average of squared updates": "업데이트 제곱의 지수 이동 평균",
+    "apply the update": "업데이트 적용",
+    "decay rate of both moving averages": "두 이동 평균의 감쇠율",
+    "added inside both square roots (conditioning, and the first steps' size)":
+        "두 제곱근 안에 더하는 작은 상수 (수치 안정성과 첫 스텝들의 크기)",
+    "moving average of squared gradients": "그래디언트 제곱의 이동 평균",
+    "moving average of squared updates": "파라미터 업데이트 제곱의 이동 평균 (제곱 평균)",
+    "PyTorch: identical with lr=1.0 (its default) and rho passed explicitly (its default is 0.9).":
+        r"PyTorch: \texttt{lr=1.0}(기본값)이고 \texttt{rho}를 명시적으로 주면 동일합니다 (\texttt{rho}의 "
+        r"기본값은 0.9).",
+    "optax: adadelta(learning_rate=1.0, rho=0.95) is identical; the default learning_rate=None performs "
+    "gradient ascent.": (
+        r"optax: \texttt{adadelta(learning\_rate=1.0, rho=0.95)}는 동일합니다. 기본값 "
+        r"\texttt{learning\_rate=None}은 경사 상승을 합니다."),
+    "Keras: Adadelta(learning_rate=1.0, rho=0.95, epsilon=1e-6) is identical; its defaults are not.":
+        r"Keras: \texttt{Adadelta(learning\_rate=1.0, rho=0.95, epsilon=1e-6)}는 동일하지만, 기본값으로는 "
+        r"다릅니다.",
+    "All three accumulate the unscaled update, so lr != 1 is not a scaled Adadelta.":
+        r"세 프레임워크 모두 학습률을 곱하기 전의 업데이트를 누적하므로, $\eta \ne 1$은 Adadelta의 업데이트를 "
+        r"단순히 배율한 것이 아닙니다.",
+    "with a constant gradient g, E[g^2] = E[dtheta^2] = g^2 is a fixed point whose step is -g (not 0)":
+        r"그래디언트 $g$가 일정하면 $E[g^2] = E[\Delta\theta^2] = g^2$는 고정점이며, 그 스텝은 0이 아닌 "
+        r"$-g$입니다",
+    "rescaling theta by c (g by 1/c, E[g^2] by 1/c^2, E[dtheta^2] by c^2, eps = 0) multiplies Adadelta's "
+    "update by c": (
+        r"$\theta$를 $c$배 하면($g$는 $1/c$배, $E[g^2]$는 $1/c^2$배, $E[\Delta\theta^2]$는 $c^2$배, "
+        r"$\epsilon = 0$) Adadelta의 업데이트도 $c$배가 됩니다"),
+    "Adadelta keeps two state arrays per parameter (AdaGrad one)":
+        "Adadelta는 파라미터마다 상태 배열 두 개를 유지합니다 (AdaGrad는 하나)",
+    # ------------------------------------------------------------ RMSprop
+    "RMSprop": "RMSprop",
+    "Gradient scaled by the root of a moving average of squared gradients (Hinton's lecture 6e).":
+        "그래디언트 제곱의 이동 평균의 제곱근으로 그래디언트를 나눕니다 (Hinton의 강의 6e).",
+    "RMS of the gradients, eps outside the square root": r"그래디언트의 RMS, $\epsilon$은 제곱근 밖",
+    "decay rate of the squared-gradient average": "그래디언트 제곱 평균의 감쇠율",
+    "PyTorch: identical.": "PyTorch: 동일합니다.",
+    "optax rmsprop and Keras RMSprop put eps inside the square root; defaults 0.9 and eps 1e-7.":
+        r"optax \texttt{rmsprop}과 Keras \texttt{RMSprop}은 $\epsilon$을 제곱근 안에 두며, 기본값은 0.9와 "
+        r"$\epsilon = 10^{-7}$입니다.",
+    "Adam with b1 = 0 is RMSprop (alpha = b2) with a bias-corrected v":
+        r"$\beta_1 = 0$인 Adam은 $v$를 편향 보정한 RMSprop ($\alpha = \beta_2$)입니다",
+    "Adam with b1 = 0 minus RMSprop (alpha = b2) is exactly lr g/(sqrt(v_t)+eps) - lr g/(sqrt(vhat_t)+eps)": (
+        r"$\beta_1 = 0$인 Adam에서 RMSprop ($\alpha = \beta_2$)을 뺀 차이는 정확히 "
+        r"$\eta g_t/(\sqrt{v_t} + \epsilon) - \eta g_t/(\sqrt{\hat{v}_t} + \epsilon)$입니다"),
+    "RMSprop keeps one state array per parameter": "RMSprop은 파라미터마다 상태 배열 하나를 유지합니다",
+    # ------------------------------------------------------------ Adam
+    "Adam": "Adam",
+    "Adaptive per-coordinate steps from bias-corrected moment averages, with momentum.":
+        "편향 보정된 모멘트 추정값으로 좌표마다 적응적 학습률을 쓰고, 모멘텀을 결합합니다.",
+    "first-moment average": "1차 모멘트 업데이트",
+    "second-moment average": "2차 모멘트 업데이트",
+    "bias correction of the first moment": "1차 모멘트의 편향 보정 계수",
+    "bias correction of the second moment": "2차 모멘트의 편향 보정 계수",
+    "bias-corrected first moment": "편향이 보정된 1차 모멘트 추정값",
+    "bias-corrected second moment": "편향이 보정된 2차 모멘트 추정값",
+    "adaptive step": "적응적 학습률로 파라미터 업데이트",
+    "decay rate of the first-moment average": "1차 모멘트 추정을 위한 감쇠율",
+    "decay rate of the second-moment average": "2차 모멘트 추정을 위한 감쇠율",
+    "first moment: moving average of gradients": "1차 모멘트: 그래디언트의 이동 평균",
+    "second moment: moving average of squared gradients": "2차 모멘트: 그래디언트 제곱의 이동 평균",
+    "PyTorch (also fused=True, foreach=True) and optax adam (eps_root=0): identical.":
+        r"PyTorch (\texttt{fused=True}, \texttt{foreach=True}도 포함)와 optax \texttt{adam} "
+        r"(\texttt{eps\_root=0}): 동일합니다.",
+    "Keras Adam uses the 'epsilon hat' form, eps_t = eps / sqrt(1 - b2^t), default eps 1e-7: it differs.":
+        r"Keras \texttt{Adam}은 `epsilon hat' 형태 $\epsilon_t = \epsilon / \sqrt{1 - \beta_2^t}$를 쓰고 "
+        r"기본값이 $\epsilon = 10^{-7}$이므로 다릅니다.",
+    "PyTorch Adam(weight_decay>0) adds an L2 term to g; that is not AdamW.":
+        r"PyTorch \texttt{Adam(weight\_decay>0)}은 $g$에 L2 항을 더합니다. 이는 AdamW가 아닙니다.",
+    "from zero state with a constant gradient g, mhat_t = g and vhat_t = g^2 for every t":
+        r"0인 상태에서 그래디언트 $g$가 일정하면 모든 $t$에서 $\hat{m}_t = g$, $\hat{v}_t = g^2$입니다",
+    "with eps = 0, scaling g by c > 0 (and m, v consistently) leaves Adam's update unchanged":
+        r"$\epsilon = 0$이면 $g$를 $c > 0$배 해도 ($m$, $v$도 그에 맞게) Adam의 업데이트는 변하지 않습니다",
+    "Adam keeps two state arrays per parameter": "Adam은 파라미터마다 상태 배열 두 개를 유지합니다",
+    # ------------------------------------------------------------ AdamW
+    "AdamW": "AdamW",
+    "Adam whose weight decay shrinks theta_{t-1} directly instead of entering the gradient.":
+        r"가중치 감쇠가 그래디언트에 들어가지 않고 $\theta_{t-1}$을 직접 줄이는 Adam입니다.",
+    "adaptive step plus decay of the previous parameters": "적응적 파라미터 업데이트와 이전 파라미터의 가중치 감쇠",
+    "weight decay coefficient": "가중치 감쇠 계수",
+    "PyTorch AdamW (also fused=True, foreach=True) and optax adamw: identical (decay multiplied by lr); "
+    "default lambda: PyTorch 1e-2, optax 1e-4.": (
+        r"PyTorch \texttt{AdamW} (\texttt{fused=True}, \texttt{foreach=True}도 포함)와 optax \texttt{adamw}: "
+        r"동일합니다 (감쇠에 $\eta$를 곱함). $\lambda$의 기본값: PyTorch $10^{-2}$, optax $10^{-4}$."),
+    "Keras AdamW: the same decoupled decay, but Keras' epsilon-hat Adam, so it differs.":
+        r"Keras \texttt{AdamW}: 같은 분리된 가중치 감쇠이지만 Keras의 epsilon-hat Adam을 쓰므로 다릅니다.",
+    "The paper multiplies lambda by the schedule multiplier only, not by lr.":
+        r"논문은 $\lambda$에 $\eta$가 아니라 스케줄 배수만 곱합니다.",
+    "AdamW with lambda = 0 is Adam": r"$\lambda = 0$인 AdamW는 Adam입니다",
+    "Adam with an L2 term (g + lambda theta) is not AdamW": r"L2 항을 더한 Adam ($g + \lambda \theta$)은 AdamW가 아닙니다",
+    "AdamW - Adam = -lr lambda theta_{t-1}: the decay acts on the previous parameters":
+        r"AdamW $-$ Adam $= -\eta \lambda \theta_{t-1}$: 가중치 감쇠는 이전 파라미터에 작용합니다",
+    "AdamW keeps two state arrays per parameter, as Adam":
+        "AdamW는 Adam과 같이 파라미터마다 상태 배열 두 개를 유지합니다",
+    # ------------------------------------------------------------ NAdam
+    "NAdam": "NAdam",
+    "The document's NAdam: Adam whose first moment looks one step ahead.":
+        "문서의 NAdam: 1차 모멘트가 한 스텝 앞을 미리 보는 Adam입니다.",
+    "Nesterov look-ahead of the first moment": "1차 모멘트의 Nesterov 미리 보기 (룩어헤드 항 포함)",
+    "adaptive Nesterov step": "Nesterov 모멘텀 적용 및 파라미터 업데이트",
+    "No PyTorch setting reproduces this form; NAdam(momentum_decay=inf) and optax nadam use exponent t+1 on "
+    "the momentum term (the NAdam-t+1 variant), PyTorch's default adds a momentum schedule.": (
+        r"이 형태를 재현하는 PyTorch 설정은 없습니다. \texttt{NAdam(momentum\_decay=inf)}와 optax "
+        r"\texttt{nadam}은 모멘텀 항에 지수 $t+1$을 쓰고(\texttt{nadam\_t1} 변형), PyTorch의 기본값은 "
+        r"모멘텀 스케줄을 더합니다."),
+    "Keras Nadam: mu_t = b1 (1 - 0.5 * 0.96^t), i.e. PyTorch NAdam(momentum_decay=1.0).":
+        r"Keras \texttt{Nadam}: $\mu_t = \beta_1 (1 - 0.5 \cdot 0.96^t)$, 즉 PyTorch "
+        r"\texttt{NAdam(momentum\_decay=1.0)}입니다.",
+    "NAdam with the Nesterov term replaced by mhat is Adam": r"Nesterov 항을 $\hat{m}_t$로 바꾼 NAdam은 Adam입니다",
+    "the document's NAdam and the t+1 variant differ by exactly c_t: theta_doc = theta_t1 - c_t":
+        r"문서의 NAdam과 $t+1$ 변형은 정확히 $c_t$만큼 다릅니다: $\theta^{\text{doc}}_t = \theta^{t+1}_t - c_t$",
+    "c_t tends to 0 as t -> oo": r"$t \to \infty$일 때 $c_t$는 0으로 갑니다",
+    "NAdam keeps two state arrays per parameter": "NAdam은 파라미터마다 상태 배열 두 개를 유지합니다",
+    "NAdam (exponent t+1)": "NAdam (지수 t+1)",
+    "NAdam as optax nadam and PyTorch NAdam(momentum_decay=inf) compute it.":
+        r"optax \texttt{nadam}과 PyTorch \texttt{NAdam(momentum\_decay=inf)}가 계산하는 NAdam입니다.",
+    "Nesterov look-ahead, momentum term corrected with exponent t+1":
+        r"Nesterov 미리 보기, 모멘텀 항은 지수 $t+1$로 편향 보정",
+    "optax nadam: identical.": r"optax \texttt{nadam}: 동일합니다.",
+    "Differs from the document's NAdam by c_t (see the properties).":
+        r"문서의 NAdam과 $c_t$만큼 다릅니다 (성질 참조).",
+    "NAdam (momentum schedule)": "NAdam (모멘텀 스케줄)",
+    "PyTorch's default NAdam: Dozat's Algorithm 2 with the momentum schedule mu_t.":
+        r"PyTorch의 기본 NAdam: 모멘텀 스케줄 $\mu_t$를 쓰는 Dozat의 Algorithm 2입니다.",
+    "momentum schedule at t": r"$t$에서의 모멘텀 스케줄",
+    "momentum schedule at t+1": r"$t+1$에서의 모멘텀 스케줄",
+    "running product of the schedule": "스케줄의 누적 곱",
+    "Nesterov look-ahead with the scheduled momentum": "스케줄된 모멘텀으로 Nesterov 미리 보기",
+    "momentum decay of the schedule mu_t": r"스케줄 $\mu_t$의 모멘텀 감쇠",
+    "running product of the momentum schedule": "모멘텀 스케줄의 누적 곱",
+    "PyTorch NAdam defaults (psi = 4e-3): identical.":
+        r"PyTorch \texttt{NAdam} 기본값 ($\psi = 4 \cdot 10^{-3}$): 동일합니다.",
+    "Keras Nadam is this variant with psi = 1.": r"Keras \texttt{Nadam}은 $\psi = 1$인 이 변형입니다.",
+    # ------------------------------------------------------------ Adamax
+    "Adamax": "Adamax",
+    "Adam with the infinity norm in place of the second moment (no bias correction needed for u).":
+        r"2차 모멘트 대신 무한 노름을 쓰는 Adam입니다 ($u$에는 편향 보정이 필요 없습니다).",
+    "decayed running maximum of |g|": r"$|g|$의 감쇠된 누적 최댓값",
+    "bias-corrected step scaled by the max norm": "최대 노름으로 나눈 편향 보정된 파라미터 업데이트",
+    "decay rate of the infinity-norm average": "무한 노름 평균의 감쇠율",
+    "added to |g| inside the max against division by zero":
+        r"0으로 나누는 것을 방지하기 위해 max 안에서 $|g|$에 더하는 작은 상수",
+    "exponentially weighted infinity norm of the gradients": "그래디언트의 지수 가중 무한 노름",
+    "PyTorch: identical (eps inside the max).": r"PyTorch: 동일합니다 ($\epsilon$은 max 안).",
+    "optax adamax and Keras Adamax add eps outside: m / (u + eps) with u = max(b2 u, |g|).":
+        r"optax \texttt{adamax}와 Keras \texttt{Adamax}는 $\epsilon$을 밖에 더합니다: "
+        r"$u = \max(\beta_2 u, |g|)$로 두고 $m / (u + \epsilon)$.",
+    "Adamax with b1 = 0 from zero state first moves by -lr g/(|g| + eps), about lr sign(g)":
+        r"$\beta_1 = 0$인 Adamax는 0인 상태에서 처음에 $-\eta g/(|g| + \epsilon)$, 대략 "
+        r"$\eta \operatorname{sign}(g)$만큼 움직입니다",
+    "Adamax with b1 = 0 steps by -lr g_t / u_t (no momentum, no bias correction)":
+        r"$\beta_1 = 0$인 Adamax의 스텝은 $-\eta g_t / u_t$입니다 (모멘텀도 편향 보정도 없음)",
+    "Adamax keeps two state arrays per parameter": "Adamax는 파라미터마다 상태 배열 두 개를 유지합니다",
+    # ------------------------------------------------------------ AMSGrad
+    "Adam (AMSGrad)": "Adam (AMSGrad)",
+    "AdamW (AMSGrad)": "AdamW (AMSGrad)",
+    "Adam whose second moment is replaced by its running maximum, so steps cannot grow from a shrinking v.":
+        r"2차 모멘트를 그 누적 최댓값으로 바꾼 Adam으로, $v$가 줄어도 스텝이 커지지 않습니다.",
+    "AdamW with the AMSGrad running maximum of the second moment.":
+        "2차 모멘트에 AMSGrad의 누적 최댓값을 쓰는 AdamW입니다.",
+    "running maximum of v": r"$v$의 누적 최댓값",
+    "bias-corrected maximum": "편향이 보정된 최댓값",
+    "running maximum of the second moment v": r"2차 모멘트 $v$의 누적 최댓값",
+    "PyTorch amsgrad=True: identical (max of the raw v, current bias correction).":
+        r"PyTorch \texttt{amsgrad=True}: 동일합니다 (보정 전 $v$의 최댓값, 현재 스텝의 편향 보정).",
+    "optax scale_by_amsgrad: maximum of the bias-corrected v by default, a different algorithm.":
+        r"optax \texttt{scale\_by\_amsgrad}: 기본값으로 편향 보정된 $v$의 최댓값을 쓰므로 다른 알고리즘입니다.",
+    "Keras amsgrad=True: as PyTorch, with Keras' epsilon-hat Adam.":
+        r"Keras \texttt{amsgrad=True}: PyTorch와 같지만 Keras의 epsilon-hat Adam을 씁니다.",
+    "AMSGrad's running maximum vmax_t >= vmax_{t-1}, so sqrt(vmax) never decreases":
+        r"AMSGrad의 누적 최댓값은 $v^{\max}_t \ge v^{\max}_{t-1}$이므로 $\sqrt{v^{\max}}$는 줄어들지 않습니다",
+    "the bias-corrected denominator sqrt(vmax_t/(1-b2^t)) can be smaller than the previous step's, because "
+    "the correction 1/(1-b2^t) shrinks": (
+        r"편향 보정 계수 $1/(1 - \beta_2^t)$가 줄어들기 때문에, 편향 보정된 분모 "
+        r"$\sqrt{v^{\max}_t / (1 - \beta_2^t)}$는 이전 스텝의 값보다 작을 수 있습니다"),
+    "vmax_t >= v_t: AMSGrad's denominator is at least Adam's":
+        r"$v^{\max}_t \ge v_t$: AMSGrad의 분모는 Adam의 분모 이상입니다",
+    "AMSGrad keeps three state arrays per parameter (m, v, vmax)":
+        r"AMSGrad는 파라미터마다 상태 배열 세 개를 유지합니다 ($m$, $v$, $v^{\max}$)",
+    # ------------------------------------------------------------ Lion
+    "Lion": "Lion",
+    "EvoLved Sign Momentum: every coordinate moves by exactly lr (before weight decay).":
+        r"EvoLved Sign Momentum: 가중치 감쇠 전에는 모든 좌표가 정확히 $\eta$만큼 움직입니다.",
+    "interpolation of momentum and gradient": "모멘텀과 그래디언트의 보간",
+    "signed step plus decoupled weight decay of theta_{t-1}": r"부호 스텝과 $\theta_{t-1}$의 분리된 가중치 감쇠",
+    "momentum, updated after the step": "모멘텀, 스텝 후에 업데이트",
+    "interpolation weight of the momentum in the update direction": "업데이트 방향에서 모멘텀의 보간 가중치",
+    "decay rate of the momentum": "모멘텀의 감쇠율",
+    "momentum: moving average of gradients": "모멘텀: 그래디언트의 이동 평균",
+    "PyTorch 2.13 has no Lion.": "PyTorch 2.13에는 Lion이 없습니다.",
+    "optax lion: identical (decoupled decay multiplied by lr).":
+        r"optax \texttt{lion}: 동일합니다 (분리된 가중치 감쇠에 $\eta$를 곱함).",
+    "without weight decay every coordinate of Lion's step has magnitude lr (0 where c = 0)":
+        r"가중치 감쇠가 없으면 Lion의 스텝은 모든 좌표에서 크기가 $\eta$입니다 ($c_t = 0$인 곳에서는 0)",
+    "Lion's weight decay acts on theta_{t-1}, outside the sign":
+        r"Lion의 가중치 감쇠는 sign 밖에서 $\theta_{t-1}$에 작용합니다",
+    "Lion keeps one state array per parameter": "Lion은 파라미터마다 상태 배열 하나를 유지합니다",
+}

@@ -1,0 +1,979 @@
+"""Equation sheets: every spec typeset in LaTeX from the same SymPy expressions as its kernel.
+
+A sheet shows a spec's update equations in order (with the time subscripts that the
+sequential semantics give them: ``m_{t-1}`` before ``m`` is assigned, ``m_t`` after),
+its hyperparameters and state, NAG's two forms and the change of variables between
+them, the verdict of every property that involves the spec, how PyTorch, optax and
+Keras differ from it, and the ``torch.optim`` call that matches it.  A booklet holds all
+sheets.  English and Korean (``lang="ko"``, kotex) come from the same templates; the
+texts are in :mod:`optforge.codegen.sheet_texts`.
+
+The ``.tex`` files are committed output (``generated/sheets/<lang>/``, byte for byte
+reproducible); PDFs and PNG previews are build output of :func:`build_pdf` and
+:func:`write_png`.  For a spec from a user's own file::
+
+    from optforge.codegen import prover, sheets
+    verdicts = prover.check_all(my_properties)
+    Path("my_adam.tex").write_text(sheets.render_sheet(MY_ADAM, verdicts, "en"))
+    sheets.build_pdf(Path("my_adam.tex"), Path("out"))
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import sympy as sp
+
+from optforge.specs.language import (GRAD, THETA, T, ClosedForm, Equivalent, FixedPoint, GradAt, Limit, Property,
+                                     Scaling, Spec)
+
+from . import generate, sheet_texts
+
+LANGS = ("en", "ko")
+SHEETS = "sheets"  # the folder under generated/
+#: what to install when TeX is missing (Debian/Ubuntu package names)
+DEBIAN_PACKAGES = {"en": "texlive-latex-recommended latexmk",
+                   "ko": "texlive-latex-recommended latexmk texlive-lang-korean"}
+#: an overfull box wider than this many points is a layout error
+OVERFULL_LIMIT_PT = 3.0
+
+
+# ======================================================================== printing
+def _top_level_has_sign(latex: str) -> bool:
+    """True for a compound LaTeX text such as ``\\sqrt{G_t} + \\epsilon`` (a sign outside braces)."""
+    depth = 0
+    for ch in latex:
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch in "+-=" and depth == 0:
+            return True
+    return False
+
+
+def _is_expression(latex: str, printed: str) -> bool:
+    """An intermediate whose ``latex`` field is its formula (``\\sqrt{G_t} + \\epsilon``), not a name."""
+    same = re.sub(r"\s+", "", latex) == re.sub(r"\s+", "", printed)
+    return same or _top_level_has_sign(latex) or latex.lstrip().startswith((r"\sqrt", r"\frac"))
+
+
+_T_TOKEN = re.compile(r"(?<![\\A-Za-z])t(?![A-Za-z])")
+
+
+def timed(latex: str, when: str) -> str:
+    """``latex`` at a time: ``when`` is ``"t"``, ``"t-1"`` or ``"0"``.
+
+    A name that already mentions ``t`` (``\\mu_t``, ``\\prod_{i \\le t} \\mu_i``) has ``t``
+    replaced; any other name gets a subscript, merged with a subscript it ends with
+    (``x_1`` becomes ``x_{1,t}``).
+    """
+    if _T_TOKEN.search(latex):
+        if when == "t":
+            return latex
+        return _T_TOKEN.sub(lambda m: _braced_time(latex, m.start(), when), latex)
+    sub = when if len(when) == 1 else "{" + when + "}"
+    end = re.search(r"_(\{[^{}]*\}|[A-Za-z0-9])$", latex)
+    if end:
+        inner = end.group(1).strip("{}")
+        return latex[:end.start()] + "_{" + inner + "," + when + "}"
+    return f"{latex}_{sub}"
+
+
+def _braced_time(latex: str, pos: int, when: str) -> str:
+    if pos > 0 and latex[pos - 1] in "_^":
+        return "{" + when + "}"
+    return when
+
+
+def plain_latex(name: str) -> str:
+    """LaTeX for a name without a ``latex`` field: Greek letters as such, ``bc1`` as
+    ``\\mathrm{bc}_{1}``."""
+    latex = sp.latex(sp.Symbol(name))
+    base = re.match(r"^([A-Za-z]+)(.*)$", latex)
+    if base and len(base.group(1)) > 1:
+        return r"\mathrm{" + base.group(1) + "}" + base.group(2)
+    return latex
+
+
+def _fraction(r: sp.Rational, inline: bool = False) -> str:
+    if r.q == 1:
+        return str(r.p)
+    sign = "-" if r.p < 0 else ""
+    if inline:
+        return f"{sign}{abs(r.p)}/{r.q}"
+    return sign + r"\frac{%d}{%d}" % (abs(r.p), r.q)
+
+
+def _short_decimal(e: sp.Expr) -> str | None:
+    """``0.96`` for the base ``24/25`` of a power: a rational with a short exact decimal."""
+    if not (e.is_Rational and e.q != 1 and 0 < e < 1):
+        return None
+    q = e.q
+    for prime in (2, 5):
+        while q % prime == 0:
+            q //= prime
+    text = repr(float(e))
+    return text if q == 1 and len(text) <= 6 else None
+
+
+def format_number(x: float) -> str:
+    """Math-mode LaTeX for a default value: ``10^{-3}``, ``4 \\cdot 10^{-3}``, ``0.9``, ``\\infty``."""
+    x = float(x)
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    if x == 0:
+        return "0"
+    if x == int(x) and abs(x) < 1e6:
+        return str(int(x))
+    if abs(x) < 0.01 or abs(x) >= 1e6:
+        mantissa, exponent = f"{x:.6e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".")
+        power = "10^{%d}" % int(exponent)
+        return power if mantissa == "1" else (r"-" + power if mantissa == "-1" else rf"{mantissa} \cdot {power}")
+    return repr(x)
+
+
+def _delimited(left: str, inner: str, right: str) -> str:
+    """Plain delimiters around flat math, growing ones (``\\left(``) around fractions and roots."""
+    if any(tall in inner for tall in (r"\frac", r"\sqrt", r"\prod", r"\sum")):
+        return r"\left%s%s\right%s" % (left, inner, right)
+    return left + inner + right
+
+
+def _unfrozen(symbol: sp.Basic) -> str:
+    """The spec name of a symbol, also for the frozen copies :func:`equations` makes."""
+    name = re.sub(r"^_frozen\d+_", "", getattr(symbol, "name", ""))
+    return name[:-len("_prev")] if name.endswith("_prev") else name
+
+
+BIG_OPERATORS = (r"\prod", r"\sum", r"\max", r"\min")
+
+
+class SheetPrinter:
+    """Prints an expression as LaTeX, naming each symbol by ``names`` (symbol name -> LaTeX).
+
+    Terms and factors are ordered the way the document writes them (``\\theta_{t-1}``
+    first, ``1 - \\beta_1^{t}``, hyperparameters before arrays, the gradient last); the
+    ordering never changes the value, only the reading order.
+    """
+
+    def __init__(self, names: Mapping[str, str], scalar_names: Iterable[str] = (),
+                 order: Sequence[str] = (), target: str | None = None):
+        self.names = dict(names)
+        self.scalars = set(scalar_names)
+        self.order = {n: i for i, n in enumerate(order)}
+        self.target = target
+
+    # ------------------------------------------------------------ ordering
+    def _has(self, e: sp.Expr, name: str) -> bool:
+        return any(_unfrozen(s) == name for s in e.free_symbols)
+
+    def _is_scalar(self, e: sp.Expr) -> bool:
+        return all(getattr(s, "name", None) in self.scalars for s in e.free_symbols)
+
+    def _term_key(self, e: sp.Expr, top: bool, signed: bool):
+        target = self.target
+        bare = top and target is not None and (e.is_Symbol and e.name == target
+                                               or (-e).is_Symbol and (-e).name == target)
+        with_target = target is not None and self._has(e, target)
+        if target == THETA.name:
+            target_rank = 1 if with_target else 0  # a decay of theta_{t-1} comes after the step
+        else:
+            target_rank = 0 if with_target else 1  # beta m_{t-1} + (1 - beta) g_t
+        has_grad = self._has(e, GRAD.name) or e.has(GradAt)
+        number_rank = (0 if signed else 2) if e.is_Number else 1  # 1 - beta^t, but t + 1
+        return (0 if bare else 1, number_rank, target_rank,
+                1 if (self._is_scalar(e) and e.free_symbols) else 0,
+                1 if (has_grad and target != THETA.name) else 0,
+                1 if e.could_extract_minus_sign() else 0,
+                -sp.count_ops(e), sp.default_sort_key(e))
+
+    def _ordered_terms(self, args: Sequence[sp.Expr], top: bool) -> list[sp.Expr]:
+        signed = any(a.could_extract_minus_sign() and not a.is_Number for a in args)
+        return sorted(args, key=lambda a: self._term_key(a, top, signed))
+
+    def _factor_key(self, e: sp.Expr):
+        big_operator = isinstance(e, sp.Symbol) and self.p(e).lstrip().startswith(BIG_OPERATORS)
+        if e.is_Number:
+            category = 0
+        elif big_operator:
+            category = 5  # \prod_{i \le t} \mu_i last, so that nothing reads as inside the product
+        elif self._is_scalar(e):
+            category = 2 if isinstance(e, sp.Add) else 1
+        elif self._has(e, GRAD.name) or e.has(GradAt):
+            category = 4
+        else:
+            category = 3
+        known = [self.order[_unfrozen(s)] for s in e.free_symbols if _unfrozen(s) in self.order]
+        if e.free_symbols and not known and category == 3:
+            category, known = 1, [-1]  # a constant of a property (the scale c): first
+        return (category, min(known, default=-1), sp.default_sort_key(e))
+
+    # ------------------------------------------------------------ printing
+    def __call__(self, e: sp.Expr) -> str:
+        return self.p(sp.sympify(e), top=True)
+
+    def p(self, e: sp.Expr, parent: str = "", top: bool = False) -> str:
+        if isinstance(e, sp.Symbol):
+            return self.names.get(e.name) or plain_latex(e.name)
+        if e.is_Number:
+            return self._number(e, parent)
+        if isinstance(e, sp.Add):
+            return self._add(e, parent, top)
+        if isinstance(e, sp.Mul):
+            return self._mul(e, parent)
+        if isinstance(e, sp.Pow):
+            return self._pow(e, parent)
+        if isinstance(e, sp.Abs):
+            return _delimited("|", self.p(e.args[0]), "|")
+        if isinstance(e, (sp.Max, sp.Min)):
+            fn = r"\max" if isinstance(e, sp.Max) else r"\min"
+            return fn + _delimited("(", ", ".join(self.p(a) for a in self._ordered_terms(e.args, False)), ")")
+        if isinstance(e, sp.sign):
+            return r"\operatorname{sign}" + _delimited("(", self.p(e.args[0]), ")")
+        if isinstance(e, sp.exp):
+            return "e^{%s}" % self.p(e.args[0], "exp")
+        if isinstance(e, sp.log):
+            return r"\log" + _delimited("(", self.p(e.args[0]), ")")
+        if e.func == GradAt:
+            return r"\nabla f" + _delimited("(", self.p(e.args[0]), ")")
+        if e is sp.oo:
+            return r"\infty"
+        return sp.latex(e)
+
+    def _number(self, e: sp.Expr, parent: str) -> str:
+        if e.is_Rational:
+            text = _fraction(e, inline=parent == "exp")
+        elif e.is_Float:
+            text = format_number(float(e))
+        elif e in (sp.oo, -sp.oo):
+            text = r"\infty" if e == sp.oo else r"-\infty"
+        else:
+            text = sp.latex(e)
+        if (e.is_negative or (e.is_Rational and e.q != 1 and parent == "pow")) and parent in ("mul", "pow"):
+            return r"\left(%s\right)" % text
+        return text
+
+    def _add(self, e: sp.Add, parent: str, top: bool) -> str:
+        terms = self._ordered_terms(e.args, top)
+        out = self.p(terms[0], "add")
+        for term in terms[1:]:
+            if term.could_extract_minus_sign():
+                out += " - " + self.p(-term, "sub")
+            else:
+                out += " + " + self.p(term, "add")
+        if parent in ("mul", "pow", "sub", "neg"):
+            return _delimited("(", out, ")")
+        return out
+
+    def _mul(self, e: sp.Mul, parent: str) -> str:
+        if e.could_extract_minus_sign():
+            inner = self.p(-e, "neg")
+            text = "-" + inner
+            return r"\left(%s\right)" % text if parent in ("mul", "pow", "sub", "add_first") else text
+        numer, denom = [], []
+        for f in e.args:
+            if isinstance(f, sp.Pow) and f.exp.is_number and f.exp.is_negative:
+                denom.append(sp.Pow(f.base, -f.exp))
+            elif f.is_Rational and f.q != 1:
+                if f.p != 1:
+                    numer.append(sp.Integer(f.p))
+                denom.append(sp.Integer(f.q))
+            else:
+                numer.append(f)
+        numer.sort(key=self._factor_key)
+        denom.sort(key=self._factor_key)
+        if not denom:
+            return self._product(numer, parent)
+        if all(d.is_Number for d in denom) and numer and not all(n.is_Number for n in numer):
+            # a rational coefficient: \frac{1}{2} x rather than \frac{x}{2}
+            coeff = sp.Rational(math.prod(int(n) for n in numer if n.is_Number), math.prod(int(d) for d in denom))
+            rest = [n for n in numer if not n.is_Number]
+            text = _fraction(coeff).replace(r"\frac", r"\tfrac") + " " + self._product(rest, "mul")
+            return r"\left(%s\right)" % text if parent == "pow" else text
+        outside = []
+        if any(isinstance(n, sp.Pow) for n in numer):
+            # \frac{\sqrt{a}}{\sqrt{b}} g_t rather than \frac{g_t \sqrt{a}}{\sqrt{b}}
+            outside = [n for n in numer if n.is_Symbol]
+            numer = [n for n in numer if not n.is_Symbol]
+        frac = r"\frac{%s}{%s}" % (self._product(numer, "") if numer else "1", self._product(denom, ""))
+        text = frac + ("" if not outside else " " + self._product(outside, "mul"))
+        return r"\left(%s\right)" % text if parent == "pow" else text
+
+    def _product(self, factors: list[sp.Expr], parent: str) -> str:
+        if not factors:
+            return "1"
+        if len(factors) == 1:
+            return self.p(factors[0], parent)
+        parts = []
+        for i, f in enumerate(factors):
+            text = self.p(f, "mul")
+            if parts and f.is_Number:
+                parts.append(r"\cdot " + text)
+            else:
+                parts.append(text)
+        text = " ".join(parts)
+        return r"\left(%s\right)" % text if parent == "pow" else text
+
+    def _pow(self, e: sp.Pow, parent: str) -> str:
+        base, exp = e.args
+        if exp == sp.S.Half:
+            return r"\sqrt{%s}" % self.p(base)
+        if exp.is_number and exp.is_negative:
+            return r"\frac{1}{%s}" % self.p(sp.Pow(base, -exp), "")
+        base_text = _short_decimal(base) or self.p(base, "pow")
+        if isinstance(base, sp.Symbol) and ("^" in base_text or base_text.startswith(BIG_OPERATORS)):
+            base_text = r"\left(%s\right)" % base_text
+        return "%s^{%s}" % (base_text, self.p(exp, "exp"))
+
+
+# ======================================================================== the equations
+@dataclass
+class Line:
+    """One printed assignment: ``lhs = rhs``, what it means (English source text)."""
+
+    lhs: str
+    rhs: str
+    meaning: str = ""
+
+
+@dataclass
+class Equations:
+    lines: list[Line]
+    #: compound intermediates printed where they are used: (LaTeX, English meaning)
+    inlined: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _spec_order(spec: Spec) -> list[str]:
+    return ([h.name for h in spec.hyperparameters] + [T.name] + [s.name for s in spec.scalar_state]
+            + [a.name for a in spec.assignments if a.name in spec.scalar_names()]
+            + [s.name for s in spec.element_state] + [a.name for a in spec.intermediates]
+            + [THETA.name, GRAD.name])
+
+
+def base_latex(spec: Spec) -> dict[str, str]:
+    """Each quantity's LaTeX name without a time: the ``latex`` fields, or the plain name."""
+    names = {h.name: h.latex or plain_latex(h.name) for h in spec.hyperparameters}
+    names.update({s.name: s.latex or plain_latex(s.name) for s in spec.state})
+    for a in spec.assignments:
+        if a.name not in names and a.name not in (THETA.name, GRAD.name):
+            names[a.name] = a.latex or plain_latex(a.name)
+    names[THETA.name] = spec.param_latex
+    names[GRAD.name] = "g"
+    names[T.name] = "t"
+    return names
+
+
+def pre_step_names(spec: Spec) -> dict[str, str]:
+    """LaTeX names before the step: state and parameters at ``t-1``, the gradient ``g_t``."""
+    base = base_latex(spec)
+    names = {h.name: base[h.name] for h in spec.hyperparameters}
+    names.update({s.name: timed(base[s.name], "t-1") for s in spec.state})
+    names[THETA.name] = timed(base[THETA.name], "t-1")
+    names[GRAD.name] = "g_t"
+    names[T.name] = "t"
+    return names
+
+
+def post_step_names(spec: Spec) -> dict[str, str]:
+    """LaTeX names after the step: every assigned quantity at ``t``."""
+    base = base_latex(spec)
+    names = pre_step_names(spec)
+    for a in spec.assignments:
+        names[a.name] = "g_t" if a.name == GRAD.name else timed(base[a.name], "t")
+    return names
+
+
+def printer_for(spec: Spec, names: Mapping[str, str], target: str | None = None,
+                extra_scalars: Iterable[str] = ()) -> SheetPrinter:
+    return SheetPrinter(names, spec.scalar_names() | set(extra_scalars), _spec_order(spec), target)
+
+
+def equations(spec: Spec, gradient_meaning: str | None = None) -> Equations:
+    """The spec's assignments as printed lines, with sequential semantics: a state symbol is
+    ``x_{t-1}`` until it is assigned and ``x_t`` after; intermediates are ``x_t``; the
+    gradient is ``g_t`` and its line says where it is taken."""
+    base = base_latex(spec)
+    names = pre_step_names(spec)
+    point = THETA if spec.gradient_at is None else sp.sympify(spec.gradient_at)
+    if gradient_meaning is None:
+        gradient_meaning = ("gradient at the current parameters" if spec.gradient_at is None
+                            else "gradient at the look-ahead point")
+    lines = [Line("g_t", printer_for(spec, names)(GradAt(point)), gradient_meaning)]
+    inlined: list[tuple[str, str]] = []
+    frozen: dict[sp.Symbol, sp.Expr] = {}
+    frozen_scalars: set[str] = set()
+    scalars = spec.scalar_names()
+    for a in spec.assignments:
+        expr = sp.sympify(a.expr).xreplace(frozen)
+        rhs = printer_for(spec, names, a.name, frozen_scalars)(expr)
+        is_intermediate = a.name not in {s.name for s in spec.state} | {THETA.name, GRAD.name}
+        if is_intermediate and a.latex and _is_expression(a.latex, rhs):
+            # A compound name (\sqrt{G_t} + \epsilon) is its expression: print it where it is used.
+            # The symbols it reads are frozen at their current names.
+            subs = {}
+            for s in expr.free_symbols:
+                if not s.name.startswith("_frozen"):
+                    twin = sp.Symbol(f"_frozen{len(names)}_{s.name}", **s.assumptions0)
+                    names[twin.name] = names.get(s.name) or plain_latex(s.name)
+                    if s.name in scalars or s.name in frozen_scalars:
+                        frozen_scalars.add(twin.name)
+                    subs[s] = twin
+            frozen[a.target] = expr.xreplace(subs)
+            inlined.append((rhs, a.meaning))
+            continue
+        if a.name == GRAD.name:
+            lhs = r"\tilde{g}_t"
+        else:
+            lhs = timed(base[a.name], "t")
+        lines.append(Line(lhs, rhs, a.meaning))
+        names[a.name] = lhs
+    return Equations(lines, inlined)
+
+
+# ======================================================================== texts
+def escape(text: str) -> str:
+    """Plain text to LaTeX text."""
+    out = []
+    for ch in text:
+        if ch in "&%$#_{}":
+            out.append("\\" + ch)
+        elif ch == "\\":
+            out.append(r"\textbackslash{}")
+        elif ch == "~":
+            out.append(r"\textasciitilde{}")
+        elif ch == "^":
+            out.append(r"\textasciicircum{}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def code(text: str) -> str:
+    """Python source as LaTeX typewriter text that breaks at its spaces."""
+    text = escape(text).replace("'", r"\textquotesingle{}")
+    return r"\texttt{" + breakable(text) + "}"
+
+
+def breakable(latex: str) -> str:
+    """Let lines break after the underscores of identifiers (``stored_gradient_form``)."""
+    return latex.replace(r"\_", r"\_\allowbreak{}")
+
+
+class Texts:
+    """The sheet's words in one language: headings and the specs' English texts.
+
+    English: the spec's text, escaped, or its LaTeX rendering in ``sheet_texts.EN`` where it has
+    math.  Korean: ``sheet_texts.KO``; a missing text is recorded in ``missing`` and falls back to
+    English (``strict=True`` makes :func:`render_sheet` raise instead).
+    """
+
+    def __init__(self, lang: str):
+        if lang not in LANGS:
+            raise ValueError(f"unknown language {lang!r}; choose one of {', '.join(LANGS)}")
+        self.lang = lang
+        self.missing: list[str] = []
+        self.used: set[str] = set()
+
+    def __call__(self, english: str) -> str:
+        if not english:
+            return ""
+        self.used.add(english)
+        if self.lang == "ko":
+            if english in sheet_texts.KO:
+                return breakable(sheet_texts.KO[english])
+            if english not in self.missing:
+                self.missing.append(english)
+        return breakable(sheet_texts.EN.get(english, escape(english)))
+
+
+# ======================================================================== properties
+def involves(prop: Property, spec: Spec, registry: Iterable[str] = ()) -> bool:
+    """True when ``prop`` is about ``spec``: it names the spec, or a spec derived from it that is
+    not in the registry itself (``adam_b1_0``, ``nag_stored``, ``nag_no_lookahead``)."""
+    others = set(registry) - {spec.name}
+    for s in prop.specs:
+        if s is None:
+            continue
+        if s.name == spec.name:
+            return True
+        if s.name in others:
+            continue
+        if s.name.startswith(spec.name + "_") or s.parent == spec.name:
+            return True
+    return False
+
+
+def _names_for(specs: Sequence[Spec], gradient: str = "g_t") -> dict[str, str]:
+    """Names in a property's expressions: a spec's quantities after the step, ``x_prev`` before it."""
+    names: dict[str, str] = {}
+    for s in reversed([s for s in specs if s is not None]):
+        post, pre = post_step_names(s), pre_step_names(s)
+        names.update(post)
+        names.update({f"{k}_prev": v for k, v in pre.items() if k in {x.name for x in s.state} | {THETA.name}})
+    names[GRAD.name] = gradient
+    return names
+
+
+def _step_substituted(expr: sp.Expr) -> sp.Expr:
+    """``step`` is ``theta_t - theta_{t-1}``: substitute it so that it prints with its parentheses."""
+    expr = sp.sympify(expr)
+    step = [s for s in expr.free_symbols if getattr(s, "name", "") == "step"]
+    if not step:
+        return expr
+    return expr.xreplace({step[0]: sp.Symbol("theta", real=True) - sp.Symbol("theta_prev", real=True)})
+
+
+def _math(printer: SheetPrinter, expr) -> str:
+    return printer(_step_substituted(expr))
+
+
+def property_formula(prop: Property) -> str:
+    """The property's claim as display math (empty where the statement says it all)."""
+    specs = [s for s in prop.specs if s is not None]
+    if not specs:
+        return ""
+    main = specs[0]
+    order = _spec_order(main)
+    scalars = set().union(*(s.scalar_names() for s in specs))
+
+    def printer(names):
+        return SheetPrinter(names, scalars, order)
+
+    if isinstance(prop, Equivalent) and prop.difference is not None:
+        p = printer(_names_for(specs))
+        tag = lambda s: r"\theta_t^{(\text{\ttfamily %s})}" % escape(s.name)
+        return f"{tag(prop.a)} - {tag(prop.b)} = {_math(p, prop.difference)}"
+    if isinstance(prop, ClosedForm):
+        names = _names_for(specs, gradient="g")
+        p = printer(names)
+        parts = [f"{names.get(k, plain_latex(k))} = {p(v)}" for k, v in prop.state.items()]
+        claims = [f"{names.get(k, plain_latex(k))} = {_math(p, v)}" for k, v in prop.claims.items()]
+        text = r",\quad ".join(parts)
+        return text + (r"\;\Rightarrow\; " + r",\quad ".join(claims) if claims else "")
+    if isinstance(prop, Limit):
+        p = printer(_names_for(specs, gradient="g" if prop.state else "g_t"))
+        return r"\lim_{t \to \infty} %s = %s" % (_math(p, prop.expr), p(prop.value))
+    if isinstance(prop, FixedPoint):
+        names = _names_for(specs, gradient="g")
+        pre = pre_step_names(main)
+        p = printer(names)
+        parts = [f"{pre.get(k, plain_latex(k))} = {p(v)}" for k, v in prop.state.items()]
+        return r",\quad ".join(parts) + r"\;\Rightarrow\; " + f"{_math(p, sp.Symbol('step'))} = {p(prop.step)}"
+    if isinstance(prop, Scaling):
+        base = base_latex(main)
+        p = printer(base)
+        parts = [f"{base.get(k, plain_latex(k))} \\to {p(sp.sympify(v) * sp.Symbol(k))}" for k, v in prop.scale.items()]
+        fixed = [f"{base.get(k, plain_latex(k))} = {p(sp.sympify(v))}" for k, v in prop.fixed.items()]
+        step = printer(_names_for(specs))
+        text = r",\ ".join(parts) + (r"\quad (" + r",\ ".join(fixed) + ")" if fixed else "")
+        return text + r"\;\Rightarrow\; %s \to %s" % (_math(step, sp.Symbol("step")),
+                                                   _math(step, sp.sympify(prop.factor) * sp.Symbol("step")))
+    kind = type(prop).__name__
+    if kind == "Identity":
+        names = _names_for(specs)
+        p = printer(names)
+        pre = pre_step_names(main)
+        cond = [f"{pre.get(k, plain_latex(k))} = {p(sp.sympify(v))}" for k, v in (prop.state or {}).items()]
+        if getattr(prop, "t", None) is not None:
+            cond.append(f"t = {p(sp.sympify(prop.t))}")
+        text = f"{_math(p, prop.lhs)} = {_math(p, prop.rhs)}"
+        return (r",\ ".join(cond) + r"\;\Rightarrow\; " + text) if cond else text
+    if kind == "NonNegative":
+        p = printer(_names_for(specs))
+        return f"{_math(p, prop.expr)} \\ge 0"
+    return ""
+
+
+def _counterexample_names(prop: Property) -> dict[str, str]:
+    names = {}
+    for s in reversed([s for s in prop.specs if s is not None]):
+        names.update(pre_step_names(s))
+    names.update({"g": "g_t", "t": "t"})
+    return names
+
+
+def _residual_number(verdict) -> sp.Expr | None:
+    """The residual at the counterexample (the prover's sample point, evaluated again)."""
+    values = dict(verdict.counterexample or {})
+    residual = verdict.residual
+    if residual is None or not values:
+        return None
+    field_ = values.pop("grad f(x)", None)
+    expr = sp.sympify(residual)
+    if field_ is not None:
+        x = sp.Symbol("x")
+        expr = expr.replace(GradAt, sp.Lambda(x, sp.sympify(field_)))
+    subs = {s: sp.sympify(values[s.name]) for s in expr.free_symbols if getattr(s, "name", None) in values}
+    try:
+        number = sp.N(expr.xreplace(subs), 6)
+    except (TypeError, ZeroDivisionError):  # pragma: no cover
+        return None
+    return number if number.is_number else None
+
+
+def counterexample_latex(verdict) -> list[str]:
+    """Each value of a counterexample as inline math (``$\\eta = \\frac{81}{50}$``)."""
+    names = _counterexample_names(verdict.prop)
+    printer = SheetPrinter(names)
+    out = []
+    for key, value in (verdict.counterexample or {}).items():
+        if key == "grad f(x)":
+            out.append(r"$\nabla f(x) = %s$" % printer(sp.sympify(value)))
+        elif isinstance(value, (int, float, sp.Basic)) and key in names:
+            out.append(f"${names[key]} = {printer(sp.sympify(value))}$")
+        elif isinstance(value, (int, float, sp.Basic)) and key.isidentifier() and len(key) <= 3:
+            out.append(f"${plain_latex(key)} = {printer(sp.sympify(value))}$")
+        else:
+            out.append(f"{escape(key)} {escape(str(value))}")
+    return out
+
+
+#: a residual printed longer than this is left out (the counterexample is what a reader checks)
+MAX_RESIDUAL_CHARS = 220
+
+
+def property_entry(verdict, texts: Texts) -> dict:
+    """What a sheet shows about one verdict."""
+    prop = verdict.prop
+    status = verdict.status
+    if verdict.ok:
+        label = texts("proved") if status == "proved" else texts("refuted, as declared")
+    else:
+        label = texts(status) + " (" + texts("declared") + ": " + texts(verdict.expected) + ")"
+    entry = dict(name=escape(prop.name), statement=texts(prop.statement), status=status, ok=verdict.ok,
+                 label=label, formula=property_formula(prop), counterexample=[], residual="", value="")
+    if verdict.counterexample:
+        entry["counterexample"] = counterexample_latex(verdict)
+        number = _residual_number(verdict)
+        if number is not None:
+            entry["value"] = format_number(float(f"{float(number):.4g}")) if number.is_real else sp.latex(number)
+        if verdict.residual is not None:
+            printer = SheetPrinter(_counterexample_names(prop))
+            residual = printer(verdict.residual)
+            if len(residual) <= MAX_RESIDUAL_CHARS:
+                entry["residual"] = residual
+    return entry
+
+
+# ======================================================================== a sheet
+def domain_latex(domain: sp.Set | None) -> str:
+    if domain is None:
+        return ""
+    if isinstance(domain, sp.Interval):
+        lo = "(" if domain.left_open else "["
+        hi = ")" if domain.right_open else "]"
+        return f"{lo}{format_number(float(domain.inf))}, {format_number(float(domain.sup))}{hi}"
+    return sp.latex(domain)
+
+
+def _hyper_rows(spec: Spec, texts: Texts) -> list[dict]:
+    rows = []
+    for h in spec.hyperparameters:
+        api = h.api_name + (f"[{h.api_index}]" if h.api_index is not None else "")
+        rows.append(dict(symbol=h.latex or plain_latex(h.name), name=code(h.name),
+                         api="" if api == h.name else code(api), meaning=texts(h.meaning),
+                         default=format_number(h.default), domain=domain_latex(h.domain)))
+    return rows
+
+
+def _state_rows(spec: Spec, texts: Texts) -> list[dict]:
+    base = base_latex(spec)
+    return [dict(symbol=base[s.name], initial=timed(base[s.name], "0"), name=code(s.name),
+                 meaning=texts(s.meaning), init=format_number(s.init),
+                 kind=texts("array" if s.per_element else "scalar"),
+                 torch=code(s.torch_name) if s.torch_name else "")
+            for s in spec.state]
+
+
+def _lines(eqs: Equations, texts: Texts) -> list[dict]:
+    return [dict(lhs=line.lhs, rhs=line.rhs, meaning=texts(line.meaning)) for line in eqs.lines]
+
+
+def sheet_context(spec: Spec, verdicts: Iterable, texts: Texts, registry: Iterable[str] = ()) -> dict:
+    """Everything the sheet templates show, printed: the templates only lay it out."""
+    eqs = equations(spec)
+    derived = None
+    if spec.stored_variable is not None:
+        stored = spec.stored_gradient_form()
+        cov = spec.stored_variable
+        names = {k: timed(v, "t") if k in {s.name for s in spec.state} | {THETA.name} else v
+                 for k, v in base_latex(spec).items()}
+        names[cov.name] = timed(cov.latex, "t")
+        phi = sp.Symbol(cov.name, real=True)
+        theta_of_phi = sp.solve(sp.Eq(sp.sympify(cov.expr), phi), THETA)[0]
+        derived_eqs = equations(stored, "gradient at the stored variable")
+        derived = dict(title=texts(stored.title), meaning=texts(cov.meaning), symbol=cov.latex,
+                       forward=f"{timed(cov.latex, 't')} = {printer_for(spec, names, THETA.name)(cov.expr)}",
+                       backward=f"{timed(spec.param_latex, 't')} = {printer_for(spec, names, cov.name)(theta_of_phi)}",
+                       lines=_lines(derived_eqs, texts), inlined=[(x, texts(m)) for x, m in derived_eqs.inlined])
+    registry = list(registry)
+    props = [property_entry(v, texts) for v in verdicts if involves(v.prop, spec, registry)]
+    arrays = [code(s.name) for s in spec.element_state]
+    return dict(
+        name=spec.name, name_tt=code(spec.name), title=texts(spec.title), description=texts(spec.description),
+        source=escape(generate.spec_path(spec)),
+        lines=_lines(eqs, texts), inlined=[(x, texts(m)) for x, m in eqs.inlined],
+        hypers=_hyper_rows(spec, texts), state=_state_rows(spec, texts),
+        arrays=len(arrays), array_names=", ".join(arrays),
+        derived=derived, properties=props,
+        notes=[texts(n) for n in spec.framework_notes],
+        torch=code(spec.torch_equivalent) if spec.torch_equivalent else "",
+    )
+
+
+def _render(template: str, **context) -> str:
+    return generate.latex_environment().get_template(template).render(**context)
+
+
+def _check_texts(texts: Texts, strict: bool, what: str) -> None:
+    if strict and texts.missing:
+        raise KeyError(f"{what}: no {texts.lang!r} text for " + "; ".join(repr(m) for m in texts.missing)
+                       + " (add them to codegen/sheet_texts.py)")
+
+
+def render_sheet(spec: Spec, verdicts: Iterable, lang: str = "en", *, strict: bool = False,
+                 registry: Iterable[str] | None = None, texts: Texts | None = None) -> str:
+    """One spec's sheet: a standalone LaTeX document.  ``verdicts`` are the prover's
+    (``prover.check_all``); those whose property involves ``spec`` are shown.  With
+    ``strict=True`` a missing translation raises :class:`KeyError`; otherwise it falls back to
+    English."""
+    texts = texts or Texts(lang)
+    if registry is None:
+        from optforge.specs import SPECS
+        registry = list(SPECS)
+    context = sheet_context(spec, list(verdicts), texts, registry)
+    body = _render("sheet_body.tex.j2", sheet=context, h=texts, lang=lang, standalone=True)
+    text = _render("sheet.tex.j2", header=generate.header("%", f"spec {spec.name!r} ({generate.spec_path(spec)})",
+                                                          "sheet.tex.j2"),
+                   body=body, lang=lang, h=texts, pdf_title=escape(f"{spec.title}: optforge equation sheet"))
+    _check_texts(texts, strict, f"sheet {spec.name!r}")
+    return text
+
+
+def render_booklet(specs: Iterable[Spec], verdicts: Iterable, lang: str = "en", *, strict: bool = False,
+                   texts: Texts | None = None) -> str:
+    """All sheets in one document, with a table of contents."""
+    texts = texts or Texts(lang)
+    specs, verdicts = list(specs), list(verdicts)
+    registry = [s.name for s in specs]
+    bodies = [_render("sheet_body.tex.j2", sheet=sheet_context(s, verdicts, texts, registry), h=texts, lang=lang,
+                      standalone=False)
+              for s in specs]
+    text = _render("booklet.tex.j2", header=generate.header("%", "the spec registry (specs/__init__.py)",
+                                                            "booklet.tex.j2"),
+                   bodies=bodies, lang=lang, h=texts, pdf_title="optforge equation sheets")
+    _check_texts(texts, strict, "the booklet")
+    return text
+
+
+def render_all(specs: Iterable[Spec], verdicts: Iterable, langs: Sequence[str] = LANGS, *,
+               strict: bool = False) -> tuple[list[generate.Rendered], dict[str, list[str]]]:
+    """Every ``.tex`` file under ``generated/sheets/``, and per language the texts that fell back
+    to English."""
+    specs, verdicts = list(specs), list(verdicts)
+    registry = [s.name for s in specs]
+    files, missing = [], {}
+    for lang in langs:
+        texts = Texts(lang)
+        for spec in specs:
+            files.append(generate.Rendered(f"{SHEETS}/{lang}/{spec.name}.tex",
+                                           render_sheet(spec, verdicts, lang, registry=registry, texts=texts)))
+        files.append(generate.Rendered(f"{SHEETS}/{lang}/booklet.tex", render_booklet(specs, verdicts, lang,
+                                                                                      texts=texts)))
+        missing[lang] = list(texts.missing)
+        _check_texts(texts, strict, f"the {lang} sheets")
+    return files, missing
+
+
+# ======================================================================== building PDFs
+class LatexError(RuntimeError):
+    """latexmk failed, or the log shows an error, an undefined reference or an overfull box."""
+
+    def __init__(self, tex: Path, problems: list[str]):
+        self.tex, self.problems = tex, problems
+        super().__init__(f"{tex}: " + "; ".join(problems[:8]) + (" ..." if len(problems) > 8 else ""))
+
+
+def tex_missing(lang: str = "en") -> str | None:
+    """None when TeX can build ``lang`` sheets; otherwise one line saying what to install."""
+    tools = [t for t in ("latexmk", "pdflatex") if shutil.which(t) is None]
+    need_kotex = False
+    if not tools and lang == "ko":
+        kpsewhich = shutil.which("kpsewhich")
+        found = subprocess.run([kpsewhich, "kotex.sty"], capture_output=True, text=True).stdout.strip() \
+            if kpsewhich else ""
+        need_kotex = not found
+    if not tools and not need_kotex:
+        return None
+    what = ", ".join(tools) if tools else "kotex.sty"
+    return (f"cannot build the {lang} sheets: {what} not found; install TeX with "
+            f"`sudo apt-get install {DEBIAN_PACKAGES[lang]}`"
+            + ("" if lang == "ko" else f" (plus texlive-lang-korean for --lang ko)"))
+
+
+_OVERFULL = re.compile(r"^Overfull \\[hv]box \((?P<pt>[\d.]+)pt too (?:wide|high)\).*$", re.M)
+_PROBLEMS = (
+    (re.compile(r"^! (?P<msg>.*)$", re.M), "LaTeX error"),
+    (re.compile(r"^(?P<msg>.*:\d+: .*)$", re.M), "LaTeX error"),
+    (re.compile(r"^(?P<msg>LaTeX Warning: (?:Reference|Citation) .* undefined.*)$", re.M), "undefined reference"),
+    (re.compile(r"^(?P<msg>LaTeX Warning: There were undefined references.*)$", re.M), "undefined reference"),
+    (re.compile(r"^(?P<msg>.*Undefined control sequence.*)$", re.M), "undefined control sequence"),
+    (re.compile(r"^(?P<msg>Missing character: .*)$", re.M), "missing character"),
+)
+
+
+def log_problems(log: str, overfull_limit_pt: float = OVERFULL_LIMIT_PT) -> list[str]:
+    """Errors, undefined control sequences and references, missing characters, and overfull
+    boxes wider than ``overfull_limit_pt``, from a LaTeX ``.log``."""
+    problems = []
+    for pattern, kind in _PROBLEMS:
+        for m in pattern.finditer(log):
+            item = f"{kind}: {m.group('msg').strip()}"
+            if item not in problems:
+                problems.append(item)
+    for m in _OVERFULL.finditer(log):
+        if float(m.group("pt")) > overfull_limit_pt:
+            problems.append(f"overfull box: {m.group(0).strip()}")
+    return problems
+
+
+def build_pdf(tex_path: Path, out_dir: Path, *, overfull_limit_pt: float = OVERFULL_LIMIT_PT,
+              timeout: float = 300) -> Path:
+    """Typeset ``tex_path`` with latexmk (pdflatex) into ``out_dir``; return the PDF's path.
+
+    Raises :class:`LatexError` when latexmk fails or the log shows an error, an undefined
+    control sequence or reference, or an overfull box wider than ``overfull_limit_pt``.
+    """
+    tex_path, out_dir = Path(tex_path).resolve(), Path(out_dir).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+           f"-outdir={out_dir}", tex_path.name]
+    result = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, timeout=timeout,
+                            env={**os.environ, "max_print_line": "10000"})
+    log_file = out_dir / (tex_path.stem + ".log")
+    log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
+    problems = log_problems(log, overfull_limit_pt)
+    if result.returncode != 0 and not problems:
+        problems = [f"latexmk exited with {result.returncode}: {(result.stdout + result.stderr)[-600:]}"]
+    if problems:
+        raise LatexError(tex_path, problems)
+    return out_dir / (tex_path.stem + ".pdf")
+
+
+def check_tex(tex_path: Path, work_dir: Path, *, overfull_limit_pt: float = OVERFULL_LIMIT_PT,
+              timeout: float = 300) -> list[str]:
+    """Typeset ``tex_path`` once with ``pdflatex -draftmode`` (no PDF written: fast) and return the
+    problems :func:`log_problems` finds.  Enough for a document without cross-references (a sheet);
+    a booklet needs :func:`build_pdf`, whose reruns fill in the table of contents."""
+    tex_path, work_dir = Path(tex_path).resolve(), Path(work_dir).resolve()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    cmd = ["pdflatex", "-draftmode", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+           f"-output-directory={work_dir}", tex_path.name]
+    result = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, timeout=timeout,
+                            env={**os.environ, "max_print_line": "10000"})
+    log_file = work_dir / (tex_path.stem + ".log")
+    log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
+    problems = log_problems(log, overfull_limit_pt)
+    if result.returncode != 0 and not problems:
+        problems = [f"pdflatex exited with {result.returncode}: {(result.stdout + result.stderr)[-600:]}"]
+    return problems
+
+
+def write_png(pdf: Path, out_dir: Path, pages: int = 4, dpi: int = 100) -> list[Path]:
+    """PNG previews of a PDF's first ``pages`` pages (pdftoppm): ``<stem>-page1.png``, ..."""
+    if shutil.which("pdftoppm") is None:
+        raise FileNotFoundError("pdftoppm not found; install it with `sudo apt-get install poppler-utils`")
+    written = []
+    for page in range(1, pages + 1):
+        target = Path(out_dir) / f"{Path(pdf).stem}-page{page}"
+        result = subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page),
+                                 "-singlefile", str(pdf), str(target)], capture_output=True, text=True)
+        if result.returncode != 0:
+            break  # fewer pages than asked for
+        written.append(target.with_suffix(".png"))
+    return written
+
+
+# ======================================================================== the command
+def main(argv: list[str] | None = None) -> int:
+    """Render the equation sheets from the specs into generated/sheets/<lang>/ and build their PDFs
+    (latexmk), and PNG previews of the booklet's first pages (pdftoppm)."""
+    parser = argparse.ArgumentParser(prog="optforge-sheets", description=main.__doc__)
+    parser.add_argument("names", nargs="*", help="spec names, or 'booklet' (default: every spec and the booklet)")
+    parser.add_argument("--lang", choices=LANGS + ("all",), default="en", help="language (default: en)")
+    parser.add_argument("--out", type=Path, default=generate.GENERATED / SHEETS,
+                        help="folder for <lang>/*.tex and the PDFs (default: generated/sheets)")
+    parser.add_argument("--png-pages", type=int, default=4, help="booklet pages to preview as PNG (default 4)")
+    parser.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="parallel LaTeX runs (default 2)")
+    args = parser.parse_args(argv)
+    langs = list(LANGS) if args.lang == "all" else [args.lang]
+    for lang in langs:
+        message = tex_missing(lang)
+        if message:
+            print(f"error: {message}", file=sys.stderr)
+            return 2
+    from optforge.specs import PROPERTIES, SPECS
+
+    from . import prover
+
+    unknown = [n for n in args.names if n not in SPECS and n != "booklet"]
+    if unknown:
+        print(f"error: no spec named {', '.join(unknown)}; known: {', '.join(SPECS)}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    verdicts = prover.check_all(PROPERTIES)
+    bad = [v for v in verdicts if not v.ok]
+    print(f"{len(verdicts) - len(bad)}/{len(verdicts)} properties got their declared verdict "
+          f"({time.perf_counter() - start:.1f}s)")
+    files, missing = render_all(SPECS.values(), verdicts, langs)
+    for lang, texts in missing.items():
+        if texts:
+            print(f"warning: {len(texts)} {lang} text(s) missing, English used: {texts[0]!r} ...", file=sys.stderr)
+    wanted = {f"{SHEETS}/{lang}/{n}.tex" for lang in langs for n in (args.names or list(SPECS) + ["booklet"])}
+    jobs = []
+    for f in files:
+        if f.path in wanted:
+            tex = args.out / Path(f.path).relative_to(SHEETS)
+            generate.write_atomic(tex, f.text)
+            jobs.append(tex)
+    failures = 0
+
+    def build(tex: Path):
+        t0 = time.perf_counter()
+        try:
+            pdf = build_pdf(tex, tex.parent)
+            return tex, pdf, None, time.perf_counter() - t0
+        except (LatexError, subprocess.TimeoutExpired) as e:
+            return tex, None, e, time.perf_counter() - t0
+
+    with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        for i, (tex, pdf, error, seconds) in enumerate(pool.map(build, jobs), 1):
+            rel = tex.relative_to(args.out.parent) if tex.is_relative_to(args.out.parent) else tex
+            if error is None:
+                print(f"[{i}/{len(jobs)}] {rel} -> {pdf.name} ({seconds:.1f}s)", flush=True)
+            else:
+                failures += 1
+                print(f"[{i}/{len(jobs)}] {rel} FAILED: {error}", flush=True)
+            if error is None and tex.stem == "booklet" and args.png_pages > 0:
+                try:
+                    for png in write_png(pdf, tex.parent, args.png_pages):
+                        print(f"      preview {png.name}")
+                except FileNotFoundError as e:
+                    print(f"      no preview: {e}")
+    print(f"{len(jobs) - failures}/{len(jobs)} PDFs built in {time.perf_counter() - start:.1f}s"
+          + (f"; {failures} failed" if failures else ""))
+    return 1 if failures else 0
