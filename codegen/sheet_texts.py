@@ -40,6 +40,8 @@ EN: dict[str, str] = {
     "Momentum whose gradient is evaluated at the look-ahead point theta - mu v.":
         r"Momentum whose gradient is evaluated at the look-ahead point $\theta - \mu v$.",
     "look-ahead point theta - mu v": r"look-ahead point $\theta - \mu v$",
+    "look-ahead point theta - mu v: the stored variable after the step, gradient taken there":
+        r"look-ahead point $\theta - \mu v$: the stored variable after the step, gradient taken there",
     "NAG's look-ahead form equals its derived form under phi = theta - mu v":
         r"NAG's look-ahead form equals its derived form under $\phi = \theta - \mu v$",
     "NAG with the gradient taken at theta is Momentum": r"NAG with the gradient taken at $\theta$ is Momentum",
@@ -146,9 +148,9 @@ EN: dict[str, str] = {
     "PyTorch NAdam defaults (psi = 4e-3): identical.":
         r"PyTorch \texttt{NAdam} defaults ($\psi = 4 \cdot 10^{-3}$): identical.",
     "Keras Nadam is this variant with psi = 1.": r"Keras \texttt{Nadam} is this variant with $\psi = 1$.",
-    "Adamax with b1 = 0 from zero state first moves by -lr g/(|g| + eps), about lr sign(g)":
+    "Adamax with b1 = 0 from zero state first moves by -lr g/(|g| + eps), about -lr sign(g)":
         r"Adamax with $\beta_1 = 0$ from zero state first moves by $-\eta g/(|g| + \epsilon)$, about "
-        r"$\eta \operatorname{sign}(g)$",
+        r"$-\eta \operatorname{sign}(g)$",
     "Adamax with b1 = 0 steps by -lr g_t / u_t (no momentum, no bias correction)":
         r"Adamax with $\beta_1 = 0$ steps by $-\eta g_t / u_t$ (no momentum, no bias correction)",
     "Adam with the infinity norm in place of the second moment (no bias correction needed for u).":
@@ -284,6 +286,9 @@ KO: dict[str, str] = {
         r"$v = \eta \cdot{}$\texttt{momentum\_buffer}입니다 (PyTorch, optax)."),
     "NAG (stored-gradient form)": "NAG (저장된 변수에서 그래디언트를 계산하는 형태)",
     "look-ahead point theta - mu v": r"미리 보기 위치 $\theta - \mu v$",
+    "look-ahead point theta - mu v: the stored variable after the step, gradient taken there":
+        r"미리 보기 위치 $\theta - \mu v$: 업데이트 후 저장되는 변수이며, 그래디언트를 여기서 계산합니다",
+    "velocity (includes the learning rate), in the stored variables": "바뀐 변수로 쓴 속도 벡터 (학습률 포함)",
     "NAG with the gradient taken at theta is Momentum": r"그래디언트를 $\theta$에서 계산하는 NAG는 Momentum입니다",
     "the look-ahead matters: NAG is not Momentum": "미리 보기가 차이를 만듭니다: NAG는 Momentum이 아닙니다",
     "NAG's look-ahead form equals its derived form under phi = theta - mu v":
@@ -468,9 +473,9 @@ KO: dict[str, str] = {
     "optax adamax and Keras Adamax add eps outside: m / (u + eps) with u = max(b2 u, |g|).":
         r"optax \texttt{adamax}와 Keras \texttt{Adamax}는 $\epsilon$을 밖에 더합니다: "
         r"$u = \max(\beta_2 u, |g|)$로 두고 $m / (u + \epsilon)$.",
-    "Adamax with b1 = 0 from zero state first moves by -lr g/(|g| + eps), about lr sign(g)":
+    "Adamax with b1 = 0 from zero state first moves by -lr g/(|g| + eps), about -lr sign(g)":
         r"$\beta_1 = 0$인 Adamax는 0인 상태에서 처음에 $-\eta g/(|g| + \epsilon)$, 대략 "
-        r"$\eta \operatorname{sign}(g)$만큼 움직입니다",
+        r"$-\eta \operatorname{sign}(g)$만큼 움직입니다",
     "Adamax with b1 = 0 steps by -lr g_t / u_t (no momentum, no bias correction)":
         r"$\beta_1 = 0$인 Adamax의 스텝은 $-\eta g_t / u_t$입니다 (모멘텀도 편향 보정도 없음)",
     "Adamax keeps two state arrays per parameter": "Adamax는 파라미터마다 상태 배열 두 개를 유지합니다",

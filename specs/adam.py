@@ -21,8 +21,8 @@ ADAM = Spec(
     assignments=[
         Assign(m, b1.symbol * m + (1 - b1.symbol) * GRAD, "first-moment average"),
         Assign(v, b2.symbol * v + (1 - b2.symbol) * GRAD**2, "second-moment average"),
-        Assign(bc1, 1 - b1.symbol**T, "bias correction of the first moment"),
-        Assign(bc2, 1 - b2.symbol**T, "bias correction of the second moment"),
+        Assign(bc1, 1 - b1.symbol**T, "bias correction of the first moment", r"1 - \beta_1^t"),
+        Assign(bc2, 1 - b2.symbol**T, "bias correction of the second moment", r"1 - \beta_2^t"),
         Assign(mhat, m / bc1, "bias-corrected first moment", r"\hat{m}"),
         Assign(vhat, v / bc2, "bias-corrected second moment", r"\hat{v}"),
         Assign(THETA, THETA - lr.symbol * mhat / (sp.sqrt(vhat) + eps.symbol), "adaptive step"),

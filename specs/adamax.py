@@ -41,7 +41,7 @@ SPECS = [ADAMAX]
 PROPERTIES = [
     Identity("adamax_b1_0_first_step", spec=ADAMAX.substitute({"b1": 0}, "adamax_b1_0"), state={"m": 0, "u": 0}, t=1,
              lhs=sp.Symbol("step"), rhs=-lr.symbol * g / (sp.Abs(g) + eps.symbol),
-             statement="Adamax with b1 = 0 from zero state first moves by -lr g/(|g| + eps), about lr sign(g)"),
+             statement="Adamax with b1 = 0 from zero state first moves by -lr g/(|g| + eps), about -lr sign(g)"),
     Identity("adamax_b1_0_step_is_normalised_gradient", spec=ADAMAX.substitute({"b1": 0}, "adamax_b1_0"),
              lhs=sp.Symbol("step"), rhs=-lr.symbol * g / sp.Symbol("u"),
              statement="Adamax with b1 = 0 steps by -lr g_t / u_t (no momentum, no bias correction)"),

@@ -381,7 +381,7 @@ class Spec:
             assignments=tuple(dataclasses.replace(a, expr=sp.sympify(a.expr).xreplace(subs))
                               for a in self.assignments),
             gradient_at=None if self.gradient_at is None else sp.sympify(self.gradient_at).xreplace(subs),
-            source=_caller_source(2))
+            source=_caller_source(2), parent=self.name)
 
     # ------------------------------------------------------------- semantics
     def pre_state(self) -> dict[sp.Symbol, sp.Expr]:
@@ -463,9 +463,11 @@ class Spec:
                 raise self.error(cov.name, "the derived form has a cyclic dependency between "
                                            f"{pending}; it needs temporaries this derivation does not make")
         symbols = {s.name: s.symbol for s in self.state} | {"theta": THETA}
+        meanings = {s.name: f"{s.meaning}, in the stored variables" for s in self.state}
+        meanings["theta"] = f"{cov.meaning}: the stored variable after the step, gradient taken there"
         return dataclasses.replace(
             self, name=f"{self.name}_stored", title=f"{self.title} (stored-gradient form)",
-            assignments=tuple(Assign(symbols[n], final[n]) for n in ordered),
+            assignments=tuple(Assign(symbols[n], final[n], meanings[n]) for n in ordered),
             gradient_at=None, param_latex=cov.latex, param_meaning=cov.meaning,
             stored_variable=None, parent=self.name, source=self.source)
 
