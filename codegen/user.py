@@ -20,7 +20,7 @@ from types import ModuleType
 
 from optforge.specs.language import Property, Spec, SpecError
 
-from . import generate, prover
+from . import generate, prover, sheets
 
 
 class UserSpecError(RuntimeError):
@@ -89,19 +89,21 @@ def main(argv: list[str] | None = None) -> int:
     except prover.ProofError as error:
         print(f"error: refusing to generate anything:\n{error}", file=sys.stderr)
         return 1
+    missing_tex = sheets.tex_missing(args.lang) if args.pdf else None
+    if missing_tex:
+        print(f"error: {missing_tex}", file=sys.stderr)
+        return 2
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
     for spec in specs:
         module_file = generate.render_kernel_module(spec, f"optforge-spec {args.file} --out {args.out}")
         generate.write_atomic(args.out / module_file.path, module_file.text)
         written.append(args.out / module_file.path)
-        sheet = _render_sheet(spec, verdicts, args.lang)
-        if sheet is not None:
-            tex = args.out / f"{spec.name}.tex"
-            generate.write_atomic(tex, sheet)
-            written.append(tex)
-            if args.pdf:
-                written.append(_build_pdf(tex, args.out))
+        tex = args.out / f"{spec.name}.tex"
+        generate.write_atomic(tex, sheets.render_sheet(spec, verdicts, args.lang))
+        written.append(tex)
+        if args.pdf:
+            written.append(sheets.build_pdf(tex, args.out))
     for path in written:
         print(f"wrote {path}")
     print(f"import it with: sys.path.insert(0, {str(args.out)!r}); "
@@ -109,18 +111,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _render_sheet(spec: Spec, verdicts, lang: str) -> str | None:
-    try:
-        from . import sheets
-    except ImportError:  # pragma: no cover - the sheets module ships with codegen
-        return None
-    return sheets.render_sheet(spec, verdicts, lang)
-
-
-def _build_pdf(tex: Path, out: Path) -> Path:
-    from . import sheets
-
-    return sheets.build_pdf(tex, out)
 
 
 if __name__ == "__main__":
