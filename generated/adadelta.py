@@ -16,9 +16,10 @@ import math
 import numba
 import numpy as np
 
-from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays
+from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays, typed_pointer
 
-__all__ = ["Adadelta", "adadelta", "adadelta_scalars", "adadelta_serial", "adadelta_parallel"]
+__all__ = ["Adadelta", "adadelta", "adadelta_scalars", "adadelta_serial", "adadelta_parallel",
+           "adadelta_multi_slice", "adadelta_multi_serial", "adadelta_multi_parallel"]
 
 
 def adadelta_scalars(t, rho, eps):
@@ -66,6 +67,69 @@ def adadelta_parallel(theta, g, Eg2, Edtheta2, rho_f64, one_minus_rho_f64, eps_f
         Eg2[i] = Eg2_i
         Edtheta2[i] = Edtheta2_i
 
+@numba.njit(cache=True, error_model="numpy")
+def adadelta_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, _Eg2, _Edtheta2, rho, one_minus_rho, eps):
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in ``_tensors``, from tensor ``_k``
+    on: the loop of ``adadelta_serial`` on each tensor's part, through raw addresses (``_Eg2``, ``_Edtheta2``: the
+    flat state buffers').  Scalars arrive already in the dtype; ``_like`` is an array of the dtype."""
+    _size = _like.itemsize
+    while _k < _tensors.shape[0] and _tensors[_k, 3] < _hi:
+        _start = max(_lo, _tensors[_k, 3])
+        _stop = min(_hi, _tensors[_k, 3] + _tensors[_k, 2])
+        if _stop > _start:
+            _skip = (_start - _tensors[_k, 3]) * _size
+            theta = typed_pointer(_tensors[_k, 1] + _skip, _like)
+            g = typed_pointer(_gptr[_k] + _skip, _like)
+            Eg2 = typed_pointer(_Eg2 + _start * _size, _like)
+            Edtheta2 = typed_pointer(_Edtheta2 + _start * _size, _like)
+            for i in range(_stop - _start):
+                theta_i = theta[i]
+                g_i = g[i]
+                Eg2_i = Eg2[i]
+                Edtheta2_i = Edtheta2[i]
+                Eg2_i = rho*Eg2_i + one_minus_rho*(g_i*g_i)  # Eg2*rho + g**2*(1 - rho)
+                dtheta = -g_i*np.sqrt(Edtheta2_i + eps) / np.sqrt(Eg2_i + eps)  # -g*sqrt(Edtheta2 + eps)/sqrt(Eg2 + eps)
+                Edtheta2_i = rho*Edtheta2_i + one_minus_rho*(dtheta*dtheta)  # Edtheta2*rho + dtheta**2*(1 - rho)
+                theta_i = dtheta + theta_i  # dtheta + theta
+                theta[i] = theta_i
+                Eg2[i] = Eg2_i
+                Edtheta2[i] = Edtheta2_i
+        _k += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def adadelta_multi_serial(_tensors, _gptr, _slices, _like, Eg2, Edtheta2, rho_f64, one_minus_rho_f64, eps_f64):
+    """Adadelta on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), run one after another; ``_like``: an array of the dtype.
+    """
+    rho = _like.dtype.type(rho_f64)
+    one_minus_rho = _like.dtype.type(one_minus_rho_f64)
+    eps = _like.dtype.type(eps_f64)
+    _Eg2 = Eg2.ctypes.data
+    _Edtheta2 = Edtheta2.ctypes.data
+    for _w in range(_slices.shape[0] - 1):
+        adadelta_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _Eg2, _Edtheta2, rho, one_minus_rho, eps)
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def adadelta_multi_parallel(_tensors, _gptr, _slices, _like, Eg2, Edtheta2, rho_f64, one_minus_rho_f64, eps_f64):
+    """Adadelta on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), one per loop iteration, split among the threads; ``_like``: an array of the dtype.
+    """
+    rho = _like.dtype.type(rho_f64)
+    one_minus_rho = _like.dtype.type(one_minus_rho_f64)
+    eps = _like.dtype.type(eps_f64)
+    _Eg2 = Eg2.ctypes.data
+    _Edtheta2 = Edtheta2.ctypes.data
+    for _w in numba.prange(_slices.shape[0] - 1):
+        adadelta_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _Eg2, _Edtheta2, rho, one_minus_rho, eps)
+
 
 def adadelta(theta, g, Eg2, Edtheta2, t, rho=0.95, eps=1e-06):
     """One Adadelta step for people who keep their own state: ``theta``, ``Eg2``, ``Edtheta2`` are updated in place.
@@ -104,6 +168,8 @@ class Adadelta(Optimizer):
     _scalars = staticmethod(adadelta_scalars)
     _serial = staticmethod(adadelta_serial)
     _parallel = staticmethod(adadelta_parallel)
+    _multi_serial = staticmethod(adadelta_multi_serial)
+    _multi_parallel = staticmethod(adadelta_multi_parallel)
 
     def __init__(self, params, rho=0.95, eps=1e-06):
         super().__init__(params, rho=rho, eps=eps)

@@ -15,9 +15,10 @@ import math
 import numba
 import numpy as np
 
-from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays
+from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays, typed_pointer
 
-__all__ = ["Adagrad", "adagrad", "adagrad_scalars", "adagrad_serial", "adagrad_parallel"]
+__all__ = ["Adagrad", "adagrad", "adagrad_scalars", "adagrad_serial", "adagrad_parallel",
+           "adagrad_multi_slice", "adagrad_multi_serial", "adagrad_multi_parallel"]
 
 
 def adagrad_scalars(t, lr, eps):
@@ -56,6 +57,61 @@ def adagrad_parallel(theta, g, G, eps_f64, lr_f64):
         theta[i] = theta_i
         G[i] = G_i
 
+@numba.njit(cache=True, error_model="numpy")
+def adagrad_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, _G, eps, lr):
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in ``_tensors``, from tensor ``_k``
+    on: the loop of ``adagrad_serial`` on each tensor's part, through raw addresses (``_G``: the
+    flat state buffers').  Scalars arrive already in the dtype; ``_like`` is an array of the dtype."""
+    _size = _like.itemsize
+    while _k < _tensors.shape[0] and _tensors[_k, 3] < _hi:
+        _start = max(_lo, _tensors[_k, 3])
+        _stop = min(_hi, _tensors[_k, 3] + _tensors[_k, 2])
+        if _stop > _start:
+            _skip = (_start - _tensors[_k, 3]) * _size
+            theta = typed_pointer(_tensors[_k, 1] + _skip, _like)
+            g = typed_pointer(_gptr[_k] + _skip, _like)
+            G = typed_pointer(_G + _start * _size, _like)
+            for i in range(_stop - _start):
+                theta_i = theta[i]
+                g_i = g[i]
+                G_i = G[i]
+                G_i = G_i + (g_i*g_i)  # G + g**2
+                denom = np.sqrt(G_i) + eps  # sqrt(G) + eps
+                theta_i = theta_i - lr*g_i / denom  # theta - g*lr/denom
+                theta[i] = theta_i
+                G[i] = G_i
+        _k += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def adagrad_multi_serial(_tensors, _gptr, _slices, _like, G, eps_f64, lr_f64):
+    """Adagrad on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), run one after another; ``_like``: an array of the dtype.
+    """
+    eps = _like.dtype.type(eps_f64)
+    lr = _like.dtype.type(lr_f64)
+    _G = G.ctypes.data
+    for _w in range(_slices.shape[0] - 1):
+        adagrad_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _G, eps, lr)
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def adagrad_multi_parallel(_tensors, _gptr, _slices, _like, G, eps_f64, lr_f64):
+    """Adagrad on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), one per loop iteration, split among the threads; ``_like``: an array of the dtype.
+    """
+    eps = _like.dtype.type(eps_f64)
+    lr = _like.dtype.type(lr_f64)
+    _G = G.ctypes.data
+    for _w in numba.prange(_slices.shape[0] - 1):
+        adagrad_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _G, eps, lr)
+
 
 def adagrad(theta, g, G, t, lr=0.01, eps=1e-10):
     """One Adagrad step for people who keep their own state: ``theta``, ``G`` are updated in place.
@@ -93,6 +149,8 @@ class Adagrad(Optimizer):
     _scalars = staticmethod(adagrad_scalars)
     _serial = staticmethod(adagrad_serial)
     _parallel = staticmethod(adagrad_parallel)
+    _multi_serial = staticmethod(adagrad_multi_serial)
+    _multi_parallel = staticmethod(adagrad_multi_parallel)
 
     def __init__(self, params, lr=0.01, eps=1e-10):
         super().__init__(params, lr=lr, eps=eps)

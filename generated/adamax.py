@@ -15,9 +15,10 @@ import math
 import numba
 import numpy as np
 
-from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays
+from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays, typed_pointer
 
-__all__ = ["Adamax", "adamax", "adamax_scalars", "adamax_serial", "adamax_parallel"]
+__all__ = ["Adamax", "adamax", "adamax_scalars", "adamax_serial", "adamax_parallel",
+           "adamax_multi_slice", "adamax_multi_serial", "adamax_multi_parallel"]
 
 
 def adamax_scalars(t, lr, b1, b2, eps):
@@ -68,6 +69,72 @@ def adamax_parallel(theta, g, m, u, one_minus_b1_f64, b1_f64, b2_f64, eps_f64, l
         m[i] = m_i
         u[i] = u_i
 
+@numba.njit(cache=True, error_model="numpy")
+def adamax_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, _m, _u, one_minus_b1, b1, b2, eps, lr_inv_one_minus_b1_pow_t):
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in ``_tensors``, from tensor ``_k``
+    on: the loop of ``adamax_serial`` on each tensor's part, through raw addresses (``_m``, ``_u``: the
+    flat state buffers').  Scalars arrive already in the dtype; ``_like`` is an array of the dtype."""
+    _size = _like.itemsize
+    while _k < _tensors.shape[0] and _tensors[_k, 3] < _hi:
+        _start = max(_lo, _tensors[_k, 3])
+        _stop = min(_hi, _tensors[_k, 3] + _tensors[_k, 2])
+        if _stop > _start:
+            _skip = (_start - _tensors[_k, 3]) * _size
+            theta = typed_pointer(_tensors[_k, 1] + _skip, _like)
+            g = typed_pointer(_gptr[_k] + _skip, _like)
+            m = typed_pointer(_m + _start * _size, _like)
+            u = typed_pointer(_u + _start * _size, _like)
+            for i in range(_stop - _start):
+                theta_i = theta[i]
+                g_i = g[i]
+                m_i = m[i]
+                u_i = u[i]
+                m_i = one_minus_b1*g_i + b1*m_i  # b1*m + g*(1 - b1)
+                u_i = np.maximum(b2*u_i, abs(g_i) + eps)  # Max(b2*u, eps + Abs(g))
+                theta_i = theta_i - lr_inv_one_minus_b1_pow_t*m_i / u_i  # -lr*m/(u*(1 - b1**t)) + theta
+                theta[i] = theta_i
+                m[i] = m_i
+                u[i] = u_i
+        _k += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def adamax_multi_serial(_tensors, _gptr, _slices, _like, m, u, one_minus_b1_f64, b1_f64, b2_f64, eps_f64, lr_inv_one_minus_b1_pow_t_f64):
+    """Adamax on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), run one after another; ``_like``: an array of the dtype.
+    """
+    one_minus_b1 = _like.dtype.type(one_minus_b1_f64)
+    b1 = _like.dtype.type(b1_f64)
+    b2 = _like.dtype.type(b2_f64)
+    eps = _like.dtype.type(eps_f64)
+    lr_inv_one_minus_b1_pow_t = _like.dtype.type(lr_inv_one_minus_b1_pow_t_f64)
+    _m = m.ctypes.data
+    _u = u.ctypes.data
+    for _w in range(_slices.shape[0] - 1):
+        adamax_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _m, _u, one_minus_b1, b1, b2, eps, lr_inv_one_minus_b1_pow_t)
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def adamax_multi_parallel(_tensors, _gptr, _slices, _like, m, u, one_minus_b1_f64, b1_f64, b2_f64, eps_f64, lr_inv_one_minus_b1_pow_t_f64):
+    """Adamax on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), one per loop iteration, split among the threads; ``_like``: an array of the dtype.
+    """
+    one_minus_b1 = _like.dtype.type(one_minus_b1_f64)
+    b1 = _like.dtype.type(b1_f64)
+    b2 = _like.dtype.type(b2_f64)
+    eps = _like.dtype.type(eps_f64)
+    lr_inv_one_minus_b1_pow_t = _like.dtype.type(lr_inv_one_minus_b1_pow_t_f64)
+    _m = m.ctypes.data
+    _u = u.ctypes.data
+    for _w in numba.prange(_slices.shape[0] - 1):
+        adamax_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _m, _u, one_minus_b1, b1, b2, eps, lr_inv_one_minus_b1_pow_t)
+
 
 def adamax(theta, g, m, u, t, lr=0.002, b1=0.9, b2=0.999, eps=1e-08):
     """One Adamax step for people who keep their own state: ``theta``, ``m``, ``u`` are updated in place.
@@ -113,6 +180,8 @@ class Adamax(Optimizer):
     _scalars = staticmethod(adamax_scalars)
     _serial = staticmethod(adamax_serial)
     _parallel = staticmethod(adamax_parallel)
+    _multi_serial = staticmethod(adamax_multi_serial)
+    _multi_parallel = staticmethod(adamax_multi_parallel)
 
     def __init__(self, params, lr=0.002, betas=(0.9, 0.999), eps=1e-08):
         super().__init__(params, lr=lr, betas=betas, eps=eps)

@@ -20,9 +20,10 @@ import math
 import numba
 import numpy as np
 
-from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays
+from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays, typed_pointer
 
-__all__ = ["AdamWAMSGrad", "adamw_amsgrad", "adamw_amsgrad_scalars", "adamw_amsgrad_serial", "adamw_amsgrad_parallel"]
+__all__ = ["AdamWAMSGrad", "adamw_amsgrad", "adamw_amsgrad_scalars", "adamw_amsgrad_serial", "adamw_amsgrad_parallel",
+           "adamw_amsgrad_multi_slice", "adamw_amsgrad_multi_serial", "adamw_amsgrad_multi_parallel"]
 
 
 def adamw_amsgrad_scalars(t, lr, b1, b2, eps, lam):
@@ -96,6 +97,88 @@ def adamw_amsgrad_parallel(theta, g, m, v, vmax, one_minus_b1_f64, b1_f64, b2_f6
         v[i] = v_i
         vmax[i] = vmax_i
 
+@numba.njit(cache=True, error_model="numpy")
+def adamw_amsgrad_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, _m, _v, _vmax, one_minus_b1, b1, b2, one_minus_b2, inv_bc1, inv_bc2, eps, lr, lam_lr):
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in ``_tensors``, from tensor ``_k``
+    on: the loop of ``adamw_amsgrad_serial`` on each tensor's part, through raw addresses (``_m``, ``_v``, ``_vmax``: the
+    flat state buffers').  Scalars arrive already in the dtype; ``_like`` is an array of the dtype."""
+    _size = _like.itemsize
+    while _k < _tensors.shape[0] and _tensors[_k, 3] < _hi:
+        _start = max(_lo, _tensors[_k, 3])
+        _stop = min(_hi, _tensors[_k, 3] + _tensors[_k, 2])
+        if _stop > _start:
+            _skip = (_start - _tensors[_k, 3]) * _size
+            theta = typed_pointer(_tensors[_k, 1] + _skip, _like)
+            g = typed_pointer(_gptr[_k] + _skip, _like)
+            m = typed_pointer(_m + _start * _size, _like)
+            v = typed_pointer(_v + _start * _size, _like)
+            vmax = typed_pointer(_vmax + _start * _size, _like)
+            for i in range(_stop - _start):
+                theta_i = theta[i]
+                g_i = g[i]
+                m_i = m[i]
+                v_i = v[i]
+                vmax_i = vmax[i]
+                m_i = one_minus_b1*g_i + b1*m_i  # b1*m + g*(1 - b1)
+                v_i = b2*v_i + one_minus_b2*(g_i*g_i)  # b2*v + g**2*(1 - b2)
+                mhat = inv_bc1*m_i  # m/bc1
+                vmax_i = np.maximum(v_i, vmax_i)  # Max(v, vmax)
+                vhat = inv_bc2*vmax_i  # vmax/bc2
+                theta_i = theta_i - lr*mhat / (np.sqrt(vhat) + eps) - lam_lr*theta_i  # -lam*lr*theta - lr*mhat/(eps + sqrt(vhat)) + theta
+                theta[i] = theta_i
+                m[i] = m_i
+                v[i] = v_i
+                vmax[i] = vmax_i
+        _k += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def adamw_amsgrad_multi_serial(_tensors, _gptr, _slices, _like, m, v, vmax, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64, inv_bc1_f64, inv_bc2_f64, eps_f64, lr_f64, lam_lr_f64):
+    """AdamW (AMSGrad) on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), run one after another; ``_like``: an array of the dtype.
+    """
+    one_minus_b1 = _like.dtype.type(one_minus_b1_f64)
+    b1 = _like.dtype.type(b1_f64)
+    b2 = _like.dtype.type(b2_f64)
+    one_minus_b2 = _like.dtype.type(one_minus_b2_f64)
+    inv_bc1 = _like.dtype.type(inv_bc1_f64)
+    inv_bc2 = _like.dtype.type(inv_bc2_f64)
+    eps = _like.dtype.type(eps_f64)
+    lr = _like.dtype.type(lr_f64)
+    lam_lr = _like.dtype.type(lam_lr_f64)
+    _m = m.ctypes.data
+    _v = v.ctypes.data
+    _vmax = vmax.ctypes.data
+    for _w in range(_slices.shape[0] - 1):
+        adamw_amsgrad_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _m, _v, _vmax, one_minus_b1, b1, b2, one_minus_b2, inv_bc1, inv_bc2, eps, lr, lam_lr)
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def adamw_amsgrad_multi_parallel(_tensors, _gptr, _slices, _like, m, v, vmax, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64, inv_bc1_f64, inv_bc2_f64, eps_f64, lr_f64, lam_lr_f64):
+    """AdamW (AMSGrad) on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), one per loop iteration, split among the threads; ``_like``: an array of the dtype.
+    """
+    one_minus_b1 = _like.dtype.type(one_minus_b1_f64)
+    b1 = _like.dtype.type(b1_f64)
+    b2 = _like.dtype.type(b2_f64)
+    one_minus_b2 = _like.dtype.type(one_minus_b2_f64)
+    inv_bc1 = _like.dtype.type(inv_bc1_f64)
+    inv_bc2 = _like.dtype.type(inv_bc2_f64)
+    eps = _like.dtype.type(eps_f64)
+    lr = _like.dtype.type(lr_f64)
+    lam_lr = _like.dtype.type(lam_lr_f64)
+    _m = m.ctypes.data
+    _v = v.ctypes.data
+    _vmax = vmax.ctypes.data
+    for _w in numba.prange(_slices.shape[0] - 1):
+        adamw_amsgrad_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _m, _v, _vmax, one_minus_b1, b1, b2, one_minus_b2, inv_bc1, inv_bc2, eps, lr, lam_lr)
+
 
 def adamw_amsgrad(theta, g, m, v, vmax, t, lr=0.001, b1=0.9, b2=0.999, eps=1e-08, lam=0.01):
     """One AdamW (AMSGrad) step for people who keep their own state: ``theta``, ``m``, ``v``, ``vmax`` are updated in place.
@@ -146,6 +229,8 @@ class AdamWAMSGrad(Optimizer):
     _scalars = staticmethod(adamw_amsgrad_scalars)
     _serial = staticmethod(adamw_amsgrad_serial)
     _parallel = staticmethod(adamw_amsgrad_parallel)
+    _multi_serial = staticmethod(adamw_amsgrad_multi_serial)
+    _multi_parallel = staticmethod(adamw_amsgrad_multi_parallel)
 
     def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)

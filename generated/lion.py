@@ -15,9 +15,10 @@ import math
 import numba
 import numpy as np
 
-from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays
+from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays, typed_pointer
 
-__all__ = ["Lion", "lion", "lion_scalars", "lion_serial", "lion_parallel"]
+__all__ = ["Lion", "lion", "lion_scalars", "lion_serial", "lion_parallel",
+           "lion_multi_slice", "lion_multi_serial", "lion_multi_parallel"]
 
 
 def lion_scalars(t, lr, b1, b2, lam):
@@ -66,6 +67,69 @@ def lion_parallel(theta, g, m, one_minus_b1_f64, b1_f64, lam_f64, lr_f64, one_mi
         theta[i] = theta_i
         m[i] = m_i
 
+@numba.njit(cache=True, error_model="numpy")
+def lion_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, _m, one_minus_b1, b1, lam, lr, one_minus_b2, b2):
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in ``_tensors``, from tensor ``_k``
+    on: the loop of ``lion_serial`` on each tensor's part, through raw addresses (``_m``: the
+    flat state buffers').  Scalars arrive already in the dtype; ``_like`` is an array of the dtype."""
+    _size = _like.itemsize
+    while _k < _tensors.shape[0] and _tensors[_k, 3] < _hi:
+        _start = max(_lo, _tensors[_k, 3])
+        _stop = min(_hi, _tensors[_k, 3] + _tensors[_k, 2])
+        if _stop > _start:
+            _skip = (_start - _tensors[_k, 3]) * _size
+            theta = typed_pointer(_tensors[_k, 1] + _skip, _like)
+            g = typed_pointer(_gptr[_k] + _skip, _like)
+            m = typed_pointer(_m + _start * _size, _like)
+            for i in range(_stop - _start):
+                theta_i = theta[i]
+                g_i = g[i]
+                m_i = m[i]
+                c = one_minus_b1*g_i + b1*m_i  # b1*m + g*(1 - b1)
+                theta_i = theta_i - lr*(lam*theta_i + np.sign(c))  # -lr*(lam*theta + sign(c)) + theta
+                m_i = one_minus_b2*g_i + b2*m_i  # b2*m + g*(1 - b2)
+                theta[i] = theta_i
+                m[i] = m_i
+        _k += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def lion_multi_serial(_tensors, _gptr, _slices, _like, m, one_minus_b1_f64, b1_f64, lam_f64, lr_f64, one_minus_b2_f64, b2_f64):
+    """Lion on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), run one after another; ``_like``: an array of the dtype.
+    """
+    one_minus_b1 = _like.dtype.type(one_minus_b1_f64)
+    b1 = _like.dtype.type(b1_f64)
+    lam = _like.dtype.type(lam_f64)
+    lr = _like.dtype.type(lr_f64)
+    one_minus_b2 = _like.dtype.type(one_minus_b2_f64)
+    b2 = _like.dtype.type(b2_f64)
+    _m = m.ctypes.data
+    for _w in range(_slices.shape[0] - 1):
+        lion_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _m, one_minus_b1, b1, lam, lr, one_minus_b2, b2)
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def lion_multi_parallel(_tensors, _gptr, _slices, _like, m, one_minus_b1_f64, b1_f64, lam_f64, lr_f64, one_minus_b2_f64, b2_f64):
+    """Lion on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), one per loop iteration, split among the threads; ``_like``: an array of the dtype.
+    """
+    one_minus_b1 = _like.dtype.type(one_minus_b1_f64)
+    b1 = _like.dtype.type(b1_f64)
+    lam = _like.dtype.type(lam_f64)
+    lr = _like.dtype.type(lr_f64)
+    one_minus_b2 = _like.dtype.type(one_minus_b2_f64)
+    b2 = _like.dtype.type(b2_f64)
+    _m = m.ctypes.data
+    for _w in numba.prange(_slices.shape[0] - 1):
+        lion_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _m, one_minus_b1, b1, lam, lr, one_minus_b2, b2)
+
 
 def lion(theta, g, m, t, lr=0.0001, b1=0.9, b2=0.99, lam=0.0):
     """One Lion step for people who keep their own state: ``theta``, ``m`` are updated in place.
@@ -108,6 +172,8 @@ class Lion(Optimizer):
     _scalars = staticmethod(lion_scalars)
     _serial = staticmethod(lion_serial)
     _parallel = staticmethod(lion_parallel)
+    _multi_serial = staticmethod(lion_multi_serial)
+    _multi_parallel = staticmethod(lion_multi_parallel)
 
     def __init__(self, params, lr=0.0001, betas=(0.9, 0.99), weight_decay=0.0):
         super().__init__(params, lr=lr, betas=betas, weight_decay=weight_decay)

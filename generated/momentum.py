@@ -14,9 +14,10 @@ import math
 import numba
 import numpy as np
 
-from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays
+from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays, typed_pointer
 
-__all__ = ["Momentum", "momentum", "momentum_scalars", "momentum_serial", "momentum_parallel"]
+__all__ = ["Momentum", "momentum", "momentum_scalars", "momentum_serial", "momentum_parallel",
+           "momentum_multi_slice", "momentum_multi_serial", "momentum_multi_parallel"]
 
 
 def momentum_scalars(t, lr, mu):
@@ -52,6 +53,60 @@ def momentum_parallel(theta, g, v, lr_f64, mu_f64):
         theta_i = theta_i - v_i  # theta - v
         theta[i] = theta_i
         v[i] = v_i
+
+@numba.njit(cache=True, error_model="numpy")
+def momentum_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, _v, lr, mu):
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in ``_tensors``, from tensor ``_k``
+    on: the loop of ``momentum_serial`` on each tensor's part, through raw addresses (``_v``: the
+    flat state buffers').  Scalars arrive already in the dtype; ``_like`` is an array of the dtype."""
+    _size = _like.itemsize
+    while _k < _tensors.shape[0] and _tensors[_k, 3] < _hi:
+        _start = max(_lo, _tensors[_k, 3])
+        _stop = min(_hi, _tensors[_k, 3] + _tensors[_k, 2])
+        if _stop > _start:
+            _skip = (_start - _tensors[_k, 3]) * _size
+            theta = typed_pointer(_tensors[_k, 1] + _skip, _like)
+            g = typed_pointer(_gptr[_k] + _skip, _like)
+            v = typed_pointer(_v + _start * _size, _like)
+            for i in range(_stop - _start):
+                theta_i = theta[i]
+                g_i = g[i]
+                v_i = v[i]
+                v_i = lr*g_i + mu*v_i  # g*lr + mu*v
+                theta_i = theta_i - v_i  # theta - v
+                theta[i] = theta_i
+                v[i] = v_i
+        _k += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def momentum_multi_serial(_tensors, _gptr, _slices, _like, v, lr_f64, mu_f64):
+    """Momentum on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), run one after another; ``_like``: an array of the dtype.
+    """
+    lr = _like.dtype.type(lr_f64)
+    mu = _like.dtype.type(mu_f64)
+    _v = v.ctypes.data
+    for _w in range(_slices.shape[0] - 1):
+        momentum_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _v, lr, mu)
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def momentum_multi_parallel(_tensors, _gptr, _slices, _like, v, lr_f64, mu_f64):
+    """Momentum on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), one per loop iteration, split among the threads; ``_like``: an array of the dtype.
+    """
+    lr = _like.dtype.type(lr_f64)
+    mu = _like.dtype.type(mu_f64)
+    _v = v.ctypes.data
+    for _w in numba.prange(_slices.shape[0] - 1):
+        momentum_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _v, lr, mu)
 
 
 def momentum(theta, g, v, t, lr=0.001, mu=0.9):
@@ -90,6 +145,8 @@ class Momentum(Optimizer):
     _scalars = staticmethod(momentum_scalars)
     _serial = staticmethod(momentum_serial)
     _parallel = staticmethod(momentum_parallel)
+    _multi_serial = staticmethod(momentum_multi_serial)
+    _multi_parallel = staticmethod(momentum_multi_parallel)
 
     def __init__(self, params, lr=0.001, momentum=0.9):
         super().__init__(params, lr=lr, momentum=momentum)

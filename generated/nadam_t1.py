@@ -20,9 +20,10 @@ import math
 import numba
 import numpy as np
 
-from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays
+from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays, typed_pointer
 
-__all__ = ["NAdamT1", "nadam_t1", "nadam_t1_scalars", "nadam_t1_serial", "nadam_t1_parallel"]
+__all__ = ["NAdamT1", "nadam_t1", "nadam_t1_scalars", "nadam_t1_serial", "nadam_t1_parallel",
+           "nadam_t1_multi_slice", "nadam_t1_multi_serial", "nadam_t1_multi_parallel"]
 
 
 def nadam_t1_scalars(t, lr, b1, b2, eps):
@@ -95,6 +96,85 @@ def nadam_t1_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minu
         m[i] = m_i
         v[i] = v_i
 
+@numba.njit(cache=True, error_model="numpy")
+def nadam_t1_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, _m, _v, one_minus_b1, b1, b2, one_minus_b2, inv_bc1, inv_bc2, k_1, k_2, eps, lr):
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in ``_tensors``, from tensor ``_k``
+    on: the loop of ``nadam_t1_serial`` on each tensor's part, through raw addresses (``_m``, ``_v``: the
+    flat state buffers').  Scalars arrive already in the dtype; ``_like`` is an array of the dtype."""
+    _size = _like.itemsize
+    while _k < _tensors.shape[0] and _tensors[_k, 3] < _hi:
+        _start = max(_lo, _tensors[_k, 3])
+        _stop = min(_hi, _tensors[_k, 3] + _tensors[_k, 2])
+        if _stop > _start:
+            _skip = (_start - _tensors[_k, 3]) * _size
+            theta = typed_pointer(_tensors[_k, 1] + _skip, _like)
+            g = typed_pointer(_gptr[_k] + _skip, _like)
+            m = typed_pointer(_m + _start * _size, _like)
+            v = typed_pointer(_v + _start * _size, _like)
+            for i in range(_stop - _start):
+                theta_i = theta[i]
+                g_i = g[i]
+                m_i = m[i]
+                v_i = v[i]
+                m_i = one_minus_b1*g_i + b1*m_i  # b1*m + g*(1 - b1)
+                v_i = b2*v_i + one_minus_b2*(g_i*g_i)  # b2*v + g**2*(1 - b2)
+                mhat = inv_bc1*m_i  # m/bc1
+                vhat = inv_bc2*v_i  # v/bc2
+                nesterov = k_1*g_i + k_2*m_i  # b1*m/(1 - b1**(t + 1)) + g*(1 - b1)/(1 - b1**t)
+                theta_i = theta_i - lr*nesterov / (np.sqrt(vhat) + eps)  # -lr*nesterov/(eps + sqrt(vhat)) + theta
+                theta[i] = theta_i
+                m[i] = m_i
+                v[i] = v_i
+        _k += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def nadam_t1_multi_serial(_tensors, _gptr, _slices, _like, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64, inv_bc1_f64, inv_bc2_f64, k_1_f64, k_2_f64, eps_f64, lr_f64):
+    """NAdam (exponent t+1) on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), run one after another; ``_like``: an array of the dtype.
+    """
+    one_minus_b1 = _like.dtype.type(one_minus_b1_f64)
+    b1 = _like.dtype.type(b1_f64)
+    b2 = _like.dtype.type(b2_f64)
+    one_minus_b2 = _like.dtype.type(one_minus_b2_f64)
+    inv_bc1 = _like.dtype.type(inv_bc1_f64)
+    inv_bc2 = _like.dtype.type(inv_bc2_f64)
+    k_1 = _like.dtype.type(k_1_f64)
+    k_2 = _like.dtype.type(k_2_f64)
+    eps = _like.dtype.type(eps_f64)
+    lr = _like.dtype.type(lr_f64)
+    _m = m.ctypes.data
+    _v = v.ctypes.data
+    for _w in range(_slices.shape[0] - 1):
+        nadam_t1_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _m, _v, one_minus_b1, b1, b2, one_minus_b2, inv_bc1, inv_bc2, k_1, k_2, eps, lr)
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def nadam_t1_multi_parallel(_tensors, _gptr, _slices, _like, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64, inv_bc1_f64, inv_bc2_f64, k_1_f64, k_2_f64, eps_f64, lr_f64):
+    """NAdam (exponent t+1) on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), one per loop iteration, split among the threads; ``_like``: an array of the dtype.
+    """
+    one_minus_b1 = _like.dtype.type(one_minus_b1_f64)
+    b1 = _like.dtype.type(b1_f64)
+    b2 = _like.dtype.type(b2_f64)
+    one_minus_b2 = _like.dtype.type(one_minus_b2_f64)
+    inv_bc1 = _like.dtype.type(inv_bc1_f64)
+    inv_bc2 = _like.dtype.type(inv_bc2_f64)
+    k_1 = _like.dtype.type(k_1_f64)
+    k_2 = _like.dtype.type(k_2_f64)
+    eps = _like.dtype.type(eps_f64)
+    lr = _like.dtype.type(lr_f64)
+    _m = m.ctypes.data
+    _v = v.ctypes.data
+    for _w in numba.prange(_slices.shape[0] - 1):
+        nadam_t1_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _m, _v, one_minus_b1, b1, b2, one_minus_b2, inv_bc1, inv_bc2, k_1, k_2, eps, lr)
+
 
 def nadam_t1(theta, g, m, v, t, lr=0.002, b1=0.9, b2=0.999, eps=1e-08):
     """One NAdam (exponent t+1) step for people who keep their own state: ``theta``, ``m``, ``v`` are updated in place.
@@ -140,6 +220,8 @@ class NAdamT1(Optimizer):
     _scalars = staticmethod(nadam_t1_scalars)
     _serial = staticmethod(nadam_t1_serial)
     _parallel = staticmethod(nadam_t1_parallel)
+    _multi_serial = staticmethod(nadam_t1_multi_serial)
+    _multi_parallel = staticmethod(nadam_t1_multi_parallel)
 
     def __init__(self, params, lr=0.002, betas=(0.9, 0.999), eps=1e-08):
         super().__init__(params, lr=lr, betas=betas, eps=eps)

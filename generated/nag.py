@@ -16,9 +16,10 @@ import math
 import numba
 import numpy as np
 
-from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays
+from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays, typed_pointer
 
-__all__ = ["NAG", "nag", "nag_scalars", "nag_serial", "nag_parallel"]
+__all__ = ["NAG", "nag", "nag_scalars", "nag_serial", "nag_parallel",
+           "nag_multi_slice", "nag_multi_serial", "nag_multi_parallel"]
 
 
 def nag_scalars(t, lr, mu):
@@ -61,6 +62,64 @@ def nag_parallel(theta, g, v, mu_pow_two_f64, lr_one_plus_mu_f64, lr_f64, mu_f64
         theta[i] = theta_i
         v[i] = v_i
 
+@numba.njit(cache=True, error_model="numpy")
+def nag_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, _v, mu_pow_two, lr_one_plus_mu, lr, mu):
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in ``_tensors``, from tensor ``_k``
+    on: the loop of ``nag_serial`` on each tensor's part, through raw addresses (``_v``: the
+    flat state buffers').  Scalars arrive already in the dtype; ``_like`` is an array of the dtype."""
+    _size = _like.itemsize
+    while _k < _tensors.shape[0] and _tensors[_k, 3] < _hi:
+        _start = max(_lo, _tensors[_k, 3])
+        _stop = min(_hi, _tensors[_k, 3] + _tensors[_k, 2])
+        if _stop > _start:
+            _skip = (_start - _tensors[_k, 3]) * _size
+            theta = typed_pointer(_tensors[_k, 1] + _skip, _like)
+            g = typed_pointer(_gptr[_k] + _skip, _like)
+            v = typed_pointer(_v + _start * _size, _like)
+            for i in range(_stop - _start):
+                theta_i = theta[i]
+                g_i = g[i]
+                v_i = v[i]
+                theta_i = theta_i - mu_pow_two*v_i - lr_one_plus_mu*g_i  # -g*lr*(mu + 1) - mu**2*v + theta
+                v_i = lr*g_i + mu*v_i  # g*lr + mu*v
+                theta[i] = theta_i
+                v[i] = v_i
+        _k += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def nag_multi_serial(_tensors, _gptr, _slices, _like, v, mu_pow_two_f64, lr_one_plus_mu_f64, lr_f64, mu_f64):
+    """NAG on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), run one after another; ``_like``: an array of the dtype.
+    """
+    mu_pow_two = _like.dtype.type(mu_pow_two_f64)
+    lr_one_plus_mu = _like.dtype.type(lr_one_plus_mu_f64)
+    lr = _like.dtype.type(lr_f64)
+    mu = _like.dtype.type(mu_f64)
+    _v = v.ctypes.data
+    for _w in range(_slices.shape[0] - 1):
+        nag_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _v, mu_pow_two, lr_one_plus_mu, lr, mu)
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def nag_multi_parallel(_tensors, _gptr, _slices, _like, v, mu_pow_two_f64, lr_one_plus_mu_f64, lr_f64, mu_f64):
+    """NAG on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), one per loop iteration, split among the threads; ``_like``: an array of the dtype.
+    """
+    mu_pow_two = _like.dtype.type(mu_pow_two_f64)
+    lr_one_plus_mu = _like.dtype.type(lr_one_plus_mu_f64)
+    lr = _like.dtype.type(lr_f64)
+    mu = _like.dtype.type(mu_f64)
+    _v = v.ctypes.data
+    for _w in numba.prange(_slices.shape[0] - 1):
+        nag_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _v, mu_pow_two, lr_one_plus_mu, lr, mu)
+
 
 def nag(theta, g, v, t, lr=0.001, mu=0.9):
     """One NAG step for people who keep their own state: ``theta``, ``v`` are updated in place.
@@ -100,6 +159,8 @@ class NAG(Optimizer):
     _scalars = staticmethod(nag_scalars)
     _serial = staticmethod(nag_serial)
     _parallel = staticmethod(nag_parallel)
+    _multi_serial = staticmethod(nag_multi_serial)
+    _multi_parallel = staticmethod(nag_multi_parallel)
 
     def __init__(self, params, lr=0.001, momentum=0.9):
         super().__init__(params, lr=lr, momentum=momentum)

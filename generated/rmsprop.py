@@ -15,9 +15,10 @@ import math
 import numba
 import numpy as np
 
-from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays
+from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays, typed_pointer
 
-__all__ = ["RMSprop", "rmsprop", "rmsprop_scalars", "rmsprop_serial", "rmsprop_parallel"]
+__all__ = ["RMSprop", "rmsprop", "rmsprop_scalars", "rmsprop_serial", "rmsprop_parallel",
+           "rmsprop_multi_slice", "rmsprop_multi_serial", "rmsprop_multi_parallel"]
 
 
 def rmsprop_scalars(t, lr, alpha, eps):
@@ -61,6 +62,65 @@ def rmsprop_parallel(theta, g, v, alpha_f64, one_minus_alpha_f64, eps_f64, lr_f6
         theta[i] = theta_i
         v[i] = v_i
 
+@numba.njit(cache=True, error_model="numpy")
+def rmsprop_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, _v, alpha, one_minus_alpha, eps, lr):
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in ``_tensors``, from tensor ``_k``
+    on: the loop of ``rmsprop_serial`` on each tensor's part, through raw addresses (``_v``: the
+    flat state buffers').  Scalars arrive already in the dtype; ``_like`` is an array of the dtype."""
+    _size = _like.itemsize
+    while _k < _tensors.shape[0] and _tensors[_k, 3] < _hi:
+        _start = max(_lo, _tensors[_k, 3])
+        _stop = min(_hi, _tensors[_k, 3] + _tensors[_k, 2])
+        if _stop > _start:
+            _skip = (_start - _tensors[_k, 3]) * _size
+            theta = typed_pointer(_tensors[_k, 1] + _skip, _like)
+            g = typed_pointer(_gptr[_k] + _skip, _like)
+            v = typed_pointer(_v + _start * _size, _like)
+            for i in range(_stop - _start):
+                theta_i = theta[i]
+                g_i = g[i]
+                v_i = v[i]
+                v_i = alpha*v_i + one_minus_alpha*(g_i*g_i)  # alpha*v + g**2*(1 - alpha)
+                denom = np.sqrt(v_i) + eps  # eps + sqrt(v)
+                theta_i = theta_i - lr*g_i / denom  # theta - g*lr/denom
+                theta[i] = theta_i
+                v[i] = v_i
+        _k += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def rmsprop_multi_serial(_tensors, _gptr, _slices, _like, v, alpha_f64, one_minus_alpha_f64, eps_f64, lr_f64):
+    """RMSprop on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), run one after another; ``_like``: an array of the dtype.
+    """
+    alpha = _like.dtype.type(alpha_f64)
+    one_minus_alpha = _like.dtype.type(one_minus_alpha_f64)
+    eps = _like.dtype.type(eps_f64)
+    lr = _like.dtype.type(lr_f64)
+    _v = v.ctypes.data
+    for _w in range(_slices.shape[0] - 1):
+        rmsprop_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _v, alpha, one_minus_alpha, eps, lr)
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def rmsprop_multi_parallel(_tensors, _gptr, _slices, _like, v, alpha_f64, one_minus_alpha_f64, eps_f64, lr_f64):
+    """RMSprop on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), one per loop iteration, split among the threads; ``_like``: an array of the dtype.
+    """
+    alpha = _like.dtype.type(alpha_f64)
+    one_minus_alpha = _like.dtype.type(one_minus_alpha_f64)
+    eps = _like.dtype.type(eps_f64)
+    lr = _like.dtype.type(lr_f64)
+    _v = v.ctypes.data
+    for _w in numba.prange(_slices.shape[0] - 1):
+        rmsprop_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, _v, alpha, one_minus_alpha, eps, lr)
+
 
 def rmsprop(theta, g, v, t, lr=0.01, alpha=0.99, eps=1e-08):
     """One RMSprop step for people who keep their own state: ``theta``, ``v`` are updated in place.
@@ -102,6 +162,8 @@ class RMSprop(Optimizer):
     _scalars = staticmethod(rmsprop_scalars)
     _serial = staticmethod(rmsprop_serial)
     _parallel = staticmethod(rmsprop_parallel)
+    _multi_serial = staticmethod(rmsprop_multi_serial)
+    _multi_parallel = staticmethod(rmsprop_multi_parallel)
 
     def __init__(self, params, lr=0.01, alpha=0.99, eps=1e-08):
         super().__init__(params, lr=lr, alpha=alpha, eps=eps)

@@ -13,9 +13,10 @@ import math
 import numba
 import numpy as np
 
-from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays
+from optforge._runtime import Hyper, Optimizer, StateInfo, dispatch, flat_step_arrays, typed_pointer
 
-__all__ = ["SGD", "sgd", "sgd_scalars", "sgd_serial", "sgd_parallel"]
+__all__ = ["SGD", "sgd", "sgd_scalars", "sgd_serial", "sgd_parallel",
+           "sgd_multi_slice", "sgd_multi_serial", "sgd_multi_parallel"]
 
 
 def sgd_scalars(t, lr):
@@ -43,6 +44,51 @@ def sgd_parallel(theta, g, lr_f64):
         g_i = g[i]
         theta_i = theta_i - lr*g_i  # -g*lr + theta
         theta[i] = theta_i
+
+@numba.njit(cache=True, error_model="numpy")
+def sgd_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, lr):
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in ``_tensors``, from tensor ``_k``
+    on: the loop of ``sgd_serial`` on each tensor's part, through raw addresses.  Scalars arrive already in the dtype; ``_like`` is an array of the dtype."""
+    _size = _like.itemsize
+    while _k < _tensors.shape[0] and _tensors[_k, 3] < _hi:
+        _start = max(_lo, _tensors[_k, 3])
+        _stop = min(_hi, _tensors[_k, 3] + _tensors[_k, 2])
+        if _stop > _start:
+            _skip = (_start - _tensors[_k, 3]) * _size
+            theta = typed_pointer(_tensors[_k, 1] + _skip, _like)
+            g = typed_pointer(_gptr[_k] + _skip, _like)
+            for i in range(_stop - _start):
+                theta_i = theta[i]
+                g_i = g[i]
+                theta_i = theta_i - lr*g_i  # -g*lr + theta
+                theta[i] = theta_i
+        _k += 1
+
+
+@numba.njit(cache=True, error_model="numpy")
+def sgd_multi_serial(_tensors, _gptr, _slices, _like, lr_f64):
+    """SGD on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), run one after another; ``_like``: an array of the dtype.
+    """
+    lr = _like.dtype.type(lr_f64)
+    for _w in range(_slices.shape[0] - 1):
+        sgd_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, lr)
+
+
+@numba.njit(cache=True, error_model="numpy", parallel=True)
+def sgd_multi_parallel(_tensors, _gptr, _slices, _like, lr_f64):
+    """SGD on every tensor of one dtype in one call (``Optimizer.step``), in place.
+
+    ``_tensors``: one row per tensor (list index, parameter address, size, offset in the flat state
+    buffers, ...); ``_gptr``: the gradients' addresses; ``_slices``: equal slices of the concatenated
+    elements (start, first tensor), one per loop iteration, split among the threads; ``_like``: an array of the dtype.
+    """
+    lr = _like.dtype.type(lr_f64)
+    for _w in numba.prange(_slices.shape[0] - 1):
+        sgd_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, lr)
 
 
 def sgd(theta, g, t, lr=0.001):
@@ -76,6 +122,8 @@ class SGD(Optimizer):
     _scalars = staticmethod(sgd_scalars)
     _serial = staticmethod(sgd_serial)
     _parallel = staticmethod(sgd_parallel)
+    _multi_serial = staticmethod(sgd_multi_serial)
+    _multi_parallel = staticmethod(sgd_multi_parallel)
 
     def __init__(self, params, lr=0.001):
         super().__init__(params, lr=lr)

@@ -1,0 +1,314 @@
+"""The benchmark (optforge.bench) and the runtime it measures.  No test here asserts a time.
+
+* the --quick path runs end to end on tiny sizes, so the benchmark cannot rot;
+* its NumPy baselines, byte counts, torch equivalents and shape lists are right;
+* start-up behaviour: a fresh process loads the kernels from the cache, two processes compiling
+  into one empty cache at once both succeed, and a read-only install works;
+* the multi-tensor step (one compiled call per dtype group, gradients gathered in compiled code)
+  gives exactly what the per-tensor kernels give, for every optimizer, and keeps the old path's
+  behaviour for everything the compiled check turns away.
+"""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import optforge
+from optforge import _runtime, bench
+from optforge.generated import adam as adam_module
+
+ALL = list(optforge.OPTIMIZERS)
+
+
+# ------------------------------------------------------------------------- the benchmark
+def test_quick_benchmark_runs_on_tiny_sizes(tmp_path):
+    out = tmp_path / "results"
+    code = bench.main(["--quick", "--optimizers", "adam", "adadelta", "sgd", "--sizes", "100", "1000",
+                       "--float64-sizes", "300", "--lists", "tiny mixed (12)", "--repeats", "2",
+                       "--batch-ms", "0.2", "--startup-repeats", "1", "--out", str(out)])
+    assert code == 0
+    report = (out / "bench.md").read_text()
+    assert "| optimizer | dtype | size | method | threads | median | min-max | ÷ torch best | GB/s | % of ceiling |" in report
+    assert "## Start-up" in report and "## Targets" in report and "Machine:" in report
+    data = json.loads((out / "bench.json").read_text())
+    methods = {(r["optimizer"], r["method"]) for r in data["rows"]}
+    for name in ("adam", "adadelta", "sgd"):
+        assert {(name, "optforge"), (name, "numpy naive"), (name, "numpy in-place"), (name, "ceiling serial")} <= methods
+    assert ("adam", "torch fused") in methods and ("adadelta", "torch foreach") in methods
+    assert ("adam", "optforge flat") in methods  # the list case
+    sizes = {(r["optimizer"], r["dtype"], r["size"]) for r in data["rows"]}
+    assert ("adam", "float64", "300") in sizes and ("adam", "float32", "tiny mixed (12)") in sizes
+    for r in data["rows"]:
+        assert r["median_s"] > 0 and r["min_s"] <= r["median_s"] <= r["max_s"] and r["gb_s"] > 0
+    start = data["startup"]
+    assert start["concurrent_ok"] and start["readonly_ok"], start
+    assert all(x is not None and x > 0 for x in start["import_s"] + start["first_step_s"])
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        pytest.skip("matplotlib is not installed: no PNG")
+    assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bytes_per_element_are_read_off_the_generated_classes():
+    # (1 + S) reads + the gradient + (1 + S) writes, S per-element state arrays
+    assert bench.spec_info("adam").bytes_per_element(4) == 28  # the issue's number for Adam float32
+    assert bench.spec_info("sgd").bytes_per_element(4) == 12
+    assert bench.spec_info("momentum").bytes_per_element(8) == 40
+    assert bench.spec_info("adam_amsgrad").bytes_per_element(4) == 36
+    for name in ALL:
+        info = bench.spec_info(name)
+        assert info.n_state == sum(s.per_element for s in optforge.OPTIMIZERS[name].state)
+        assert info.n_state in bench.CEILING_KERNELS
+
+
+def test_torch_equivalents_come_from_the_generated_docstrings():
+    assert (bench.spec_info("adadelta").torch_class, bench.spec_info("adadelta").torch_kwargs["lr"]) == ("Adadelta", 1.0)
+    assert bench.spec_info("adamw").torch_kwargs["weight_decay"] == 0.01
+    assert bench.spec_info("adam_amsgrad").torch_kwargs["amsgrad"] is True
+    assert bench.spec_info("nag").torch_kwargs["nesterov"] is True
+    assert math.isinf(bench.spec_info("nadam_t1").torch_kwargs["momentum_decay"])
+    assert bench.spec_info("lion").torch_class is None  # no torch.optim equivalent: no torch rows
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("inplace", [False, True], ids=["naive", "in-place"])
+def test_numpy_baselines_match_optforge(name, inplace):
+    info = bench.spec_info(name)
+    rng = np.random.default_rng(7)
+    theta = rng.uniform(-1, 1, 301)
+    grads = [rng.uniform(-1, 1, 301) for _ in range(4)]
+    ref = theta.copy()
+    opt = info.cls([ref])
+    baseline = bench.NumpyOptimizer(info, theta.copy(), inplace)
+    for g in grads:
+        opt.step([g])
+        baseline.step(g)
+    np.testing.assert_allclose(baseline.theta, ref, rtol=1e-13, atol=1e-15)
+    for s, a in zip(info.states, baseline.state):
+        np.testing.assert_allclose(a, opt.state_arrays[s][0], rtol=1e-13, atol=1e-15)
+
+
+def test_in_place_baseline_allocates_nothing_per_step():
+    info = bench.spec_info("adam")
+    source, n = bench.numpy_inplace_source(info)
+    assert "out=" in source and n <= 6
+    assert "np.subtract(theta, " in source and source.count("out=m)") == 1 and source.count("out=v)") == 1
+
+
+def test_parameter_lists_have_the_issue_sizes():
+    resnet, transformer = bench.resnet50_shapes(), bench.transformer_shapes()
+    assert (len(resnet), sum(math.prod(s) for s in resnet)) == (161, 25_557_032)
+    assert (len(transformer), sum(math.prod(s) for s in transformer)) == (100, 10_033_664)
+    assert len(bench.LISTS["1000 x 1e3"]()) == 1000
+
+
+# ---------------------------------------------------------------------------- start-up
+def test_fresh_process_with_a_warm_cache_loads_the_kernels_from_it(tmp_path):
+    code = ("import json, numpy as np, optforge\n"
+            "from optforge import _runtime\n"
+            "from optforge.generated import adam\n"
+            "p = np.ones(1000, np.float32); q = np.ones(1 << 16, np.float32)\n"
+            "optforge.Adam([p], lr=0.1).step([np.ones(1000, np.float32)])\n"
+            "optforge.Adam([q], lr=0.1).step([np.ones(1 << 16, np.float32)])\n"
+            "stats = {k.__name__: [k.stats.cache_hits.total(), k.stats.cache_misses.total()] for k in\n"
+            "         (adam.adam_multi_serial, adam.adam_multi_parallel, _runtime.gather_gradients)}\n"
+            "print(json.dumps({'stats': stats, 'p': float(p[0]), 'q': float(q[0])}))\n")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                      check=True).stdout) for _ in range(2)]
+    first, second = runs
+    assert all(hits == 0 and misses == 1 for hits, misses in first["stats"].values()), first
+    assert all(hits == 1 and misses == 0 for hits, misses in second["stats"].values()), second
+    expected = 1.0 - 0.1 * 1.0 / (1.0 + 1e-8)  # the first Adam step is -lr * g / (|g| + eps)
+    for run in runs:
+        assert run["p"] == pytest.approx(expected, rel=1e-6) and run["q"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_two_processes_compiling_into_one_empty_cache_at_once(tmp_path):
+    results = bench.concurrent_cold_start(str(tmp_path), processes=2)
+    expected = bench.expected_startup_checksum()
+    assert [r.get("error") for r in results] == [None, None], results
+    assert results[0]["pid"] != results[1]["pid"]
+    for r in results:
+        np.testing.assert_allclose(r["checksum"], expected, rtol=1e-6)
+    assert list(tmp_path.rglob("*.nbi")), "nothing was cached"
+
+
+def test_read_only_install_works(tmp_path):
+    result = bench.readonly_install_check(str(tmp_path / "ro"))
+    if result.get("skipped"):
+        pytest.skip(result["skipped"])
+    assert result["returncode"] == 0, result.get("error")
+    assert result["file"].startswith(str(tmp_path / "ro" / "site" / "optforge"))  # the copy, not this checkout
+    assert not result["pycache_in_package"]  # nothing could be written next to the sources...
+    assert result["numba_cache_files"] > 0  # ...so Numba cached into the user's cache folder
+    expected = 1.0 - 0.1 * 1.0 / (1.0 + 1e-8)
+    assert result["value"] == pytest.approx(expected, rel=1e-6) and result["small"] == pytest.approx(expected, rel=1e-6)
+
+
+# ------------------------------------------------------------- the multi-tensor runtime
+SHAPES = [(3, 4), (), (0,), (7,), (2, 3, 5), (40000,), (1,), (17, 3)]
+
+
+def _per_tensor_reference(cls, params, grads_per_step, **kw):
+    """The optimizer as separate one-tensor optimizers using the bare per-tensor kernels."""
+    ref = [p.copy() for p in params]
+    opts = [cls([p], **kw) for p in ref]
+    for grads in grads_per_step:
+        for o, p, g in zip(opts, ref, grads):
+            kernel_args, o._scalar_state = o._scalars(o.t + 1, *o._hyper_values, *o._scalar_state)
+            flat = [p.reshape(-1), g.reshape(-1), *[o.state_arrays[s.name][0].reshape(-1) for s in o._element_state]]
+            _runtime.dispatch(o._serial, o._parallel, p.size)(*flat, *kernel_args)
+            o.t += 1
+    return ref, opts
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_multi_tensor_step_equals_the_per_tensor_kernels(name, dtype):
+    cls = optforge.OPTIMIZERS[name]
+    rng = np.random.default_rng(11)
+    params = [rng.uniform(-1, 1, s).astype(dtype) for s in SHAPES]
+    steps = [[rng.uniform(-1, 1, s).astype(dtype) for s in SHAPES] for _ in range(3)]
+    mine = [p.copy() for p in params]
+    opt = cls(mine)
+    assert opt._groups[0].parallel  # 40,000 elements in all: the prange kernel
+    for grads in steps:
+        opt.step(grads)
+    ref, ref_opts = _per_tensor_reference(cls, params, steps)
+    for a, b in zip(mine, ref):
+        assert a.shape == b.shape and np.array_equal(a, b)
+    for s in opt._element_state:
+        for i, o in enumerate(ref_opts):
+            assert np.array_equal(opt.state_arrays[s.name][i], o.state_arrays[s.name][0])
+
+
+def test_small_groups_use_the_serial_kernel_and_big_ones_split_evenly():
+    small = optforge.Adam([np.zeros(10, np.float32), np.zeros((3, 3), np.float32)])
+    assert not small._groups[0].parallel and len(small._groups[0].slices) == 2
+    big = optforge.Adam([np.zeros(3_000_000, np.float32), np.zeros(5, np.float32)])
+    slices = big._groups[0].slices
+    assert big._groups[0].parallel and len(slices) - 1 == _runtime._MAX_SLICES
+    widths = np.diff(slices[:, 0])
+    assert widths.max() - widths.min() <= 1
+
+
+def test_state_is_one_aligned_buffer_per_dtype_with_views():
+    params = [np.zeros((3, 5), np.float32), np.zeros(7, np.float64), np.zeros(2, np.float32)]
+    opt = optforge.Adam(params)
+    assert len(opt._groups) == 2
+    for s in ("m", "v"):
+        views = opt.state_arrays[s]
+        assert [v.shape for v in views] == [p.shape for p in params]
+        assert [v.dtype for v in views] == [p.dtype for p in params]
+        for v in views:
+            assert v.base is not None and v.ctypes.data % 64 == (v.base.ctypes.data % 64)
+            assert (v.ctypes.data - v.base.ctypes.data) % 64 == 0
+
+
+def test_mixed_dtypes_step_each_group():
+    rng = np.random.default_rng(2)
+    params = [rng.standard_normal(5).astype(np.float32), rng.standard_normal((2, 2)), rng.standard_normal(3).astype(np.float32)]
+    grads = [rng.standard_normal(p.shape).astype(p.dtype) for p in params]
+    mine = [p.copy() for p in params]
+    optforge.Adam(mine, lr=0.1).step(grads)
+    ref, _ = _per_tensor_reference(optforge.Adam, params, [grads], lr=0.1)
+    for a, b in zip(mine, ref):
+        assert np.array_equal(a, b)
+
+
+def test_a_bad_gradient_in_a_mixed_group_touches_nothing():
+    params = [np.ones(4, np.float32), np.ones(3)]
+    opt = optforge.Adam(params)
+    with pytest.raises(ValueError, match=r"grads\[1\] has shape \(4,\), params\[1\] has shape \(3,\)"):
+        opt.step([np.ones(4, np.float32), np.ones(4)])
+    assert np.all(params[0] == 1) and not opt.state_arrays["m"][0].any() and opt.t == 0
+
+
+class _Sub(np.ndarray):
+    pass
+
+
+class _List(list):
+    pass
+
+
+@pytest.mark.parametrize("kind", ["tuple", "list subclass", "ndarray subclass", "strided", "fortran",
+                                  "byte-swapped", "python path"])
+def test_gradients_the_compiled_check_turns_away_take_the_python_path(kind, monkeypatch):
+    rng = np.random.default_rng(5)
+    shapes = [(6, 4), (9,)]
+    params = [rng.standard_normal(s) for s in shapes]
+    grads = [rng.standard_normal(s) for s in shapes]
+    expected, _ = _per_tensor_reference(optforge.Adam, params, [grads], lr=0.1)
+    given: object = list(grads)
+    if kind == "tuple":
+        given = tuple(grads)
+    elif kind == "list subclass":
+        given = _List(grads)
+    elif kind == "ndarray subclass":
+        given = [grads[0].view(_Sub), grads[1]]
+    elif kind == "strided":
+        wide = np.zeros((6, 8))
+        wide[:, ::2] = grads[0]
+        given = [wide[:, ::2], grads[1]]
+    elif kind == "fortran":
+        given = [np.asfortranarray(grads[0]), grads[1]]
+    elif kind == "byte-swapped":
+        given = [grads[0], grads[1].astype(grads[1].dtype.newbyteorder())]
+    elif kind == "python path":
+        monkeypatch.setattr(_runtime, "FAST_GRADIENTS", False)
+    mine = [p.copy() for p in params]
+    opt = optforge.Adam(mine, lr=0.1)
+    if kind == "byte-swapped":  # a different dtype: refused as before, nothing touched
+        with pytest.raises(TypeError, match=r"grads\[1\] has dtype >f8, params\[1\] has dtype float64"):
+            opt.step(given)
+        assert all(np.array_equal(a, b) for a, b in zip(mine, params))
+        return
+    opt.step(given)
+    for a, b in zip(mine, expected):
+        assert np.array_equal(a, b)
+
+
+def test_gather_reports_the_first_gradient_it_turns_away():
+    params = [np.zeros(3, np.float32), np.zeros((2, 2), np.float32), np.zeros(5, np.float32)]
+    group = optforge.SGD(params)._groups[0]
+
+    def gather(grads):
+        return _runtime.gather_gradients(id(grads), type(grads) is list, group.tensors, group.shapes, group.gptr,
+                                         _runtime._NDARRAY, group.descr)
+
+    good = [np.ones(3, np.float32), np.ones((2, 2), np.float32), np.ones(5, np.float32)]
+    assert gather(good) == 0 and gather(tuple(good)) == 0
+    assert list(group.gptr) == [g.ctypes.data for g in good]
+    assert gather([good[0], np.ones((4,), np.float32), good[2]]) == 2  # ndim
+    assert gather([good[0], np.ones((2, 3), np.float32), good[2]]) == 2  # shape
+    assert gather([good[0], good[1], np.ones(5)]) == 3  # dtype
+    assert gather([good[0], np.ones((2, 2), np.float32).T, good[2]]) == 2  # Fortran order
+    assert gather([good[0], [[1.0, 1.0], [1.0, 1.0]], good[2]]) == 2  # not an array
+    assert gather([good[0], good[1], good[2].view(_Sub)]) == 3  # a subclass
+
+
+def test_copies_and_pickles_own_their_addresses():
+    import copy
+    import pickle
+
+    rng = np.random.default_rng(9)
+    params = [rng.standard_normal((4, 3)).astype(np.float32), rng.standard_normal(5).astype(np.float32)]
+    grads = [rng.standard_normal(p.shape).astype(np.float32) for p in params]
+    opt = optforge.Adam(params, lr=0.1)
+    opt.step(grads)
+    before = [p.copy() for p in params]
+    for twin in (copy.deepcopy(opt), pickle.loads(pickle.dumps(opt))):
+        assert twin.t == 1 and np.array_equal(twin.state_arrays["m"][0], opt.state_arrays["m"][0])
+        twin.step(grads)
+        assert all(np.array_equal(a, b) for a, b in zip(params, before))  # the original is untouched
+        opt_again = copy.deepcopy(opt)
+        opt_again.step(grads)
+        assert all(np.array_equal(a, b) for a, b in zip(twin.params, opt_again.params))
