@@ -135,6 +135,8 @@ def check_grads(owner: str, params: Sequence[np.ndarray], grads: Any) -> list[np
         raise ValueError(f"{owner}: got {len(grads)} gradients for {len(params)} parameters")
     flat = []
     for i, (p, g) in enumerate(zip(params, grads)):
+        if isinstance(g, np.generic) and p.ndim == 0:
+            g = np.asarray(g)  # NumPy arithmetic on a 0-d array returns a scalar: accept it for a 0-d param
         if not isinstance(g, np.ndarray):
             raise TypeError(f"{owner}: grads[{i}] must be a numpy.ndarray, got {_describe(g)}")
         if g.shape != p.shape:

@@ -154,6 +154,18 @@ def test_nan_and_inf_gradients_propagate(bad):
     assert not np.isfinite(opt.state_arrays["m"][0][2])
 
 
+def test_numpy_scalar_gradient_for_a_0d_param():
+    p = np.array(1.5)
+    opt = SGD([p], lr=0.5)
+    opt.step([2.0 * p])  # a numpy.float64, not a 0-d array
+    assert p == 1.5 - 0.5 * 3.0
+    with pytest.raises(TypeError, match=re.escape("SGD: grads[0] must be a numpy.ndarray, got float")):
+        opt.step([2.0])  # a Python float is still refused
+    q = np.ones(2)
+    with pytest.raises(TypeError, match=re.escape("SGD: grads[0] must be a numpy.ndarray, got float64")):
+        SGD([q]).step([np.float64(1.0)])  # a scalar for a 1-d param is refused
+
+
 def test_scalar_and_empty_params():
     s, e = np.array(1.0), np.zeros((0, 3))
     opt = SGD([s, e], lr=0.5)
