@@ -12,8 +12,10 @@ from __future__ import annotations
 import ctypes
 import math
 import operator
+import os
 import sys
 import sysconfig
+import threading
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 import numba
@@ -254,7 +256,6 @@ def _layout_ok() -> bool:
     on objects whose answers are known)."""
     if sys.implementation.name != "cpython" or sysconfig.get_config_var("Py_GIL_DISABLED"):
         return False
-    import os
 
     if os.environ.get("OPTFORGE_PYTHON_GRADS", "") not in ("", "0"):
         return False
@@ -290,6 +291,58 @@ _ALIGN_BYTES = 64
 #: Parallel work slices per dtype group: equal slices of its elements, at least this many elements
 #: each, at most _MAX_SLICES (a power of two, so 1, 2, 4, ... threads get equal shares).
 _MIN_SLICE, _MAX_SLICES = 1 << 14, 64
+
+
+# ------------------------------------------------------------------------------------ preloading
+# The first step in a fresh process pays Numba's one-time set-up (its typing and lowering registries,
+# and a BLAS probe that imports scipy.linalg when SciPy is installed: together about 0.3 s here, 0.14 s
+# without SciPy) plus loading the kernels from the cache (a few ms).  Building an optimizer therefore
+# starts a daemon thread that loads the exact kernels its first step will call (``Dispatcher.compile``
+# with the step's own argument types: from the cache when it is warm, compiled and cached when not),
+# without running them.  A program that computes its first gradients before the first step (NumPy,
+# BLAS and I/O release the GIL) finds the kernels ready; one that steps at once waits for the same
+# work it would have done itself.  Measured by optforge-bench ("start-up").  OPTFORGE_PRELOAD=0
+# turns it off.  Nothing is lost if the thread fails: the step compiles as it always did, and
+# reports any error itself.
+
+#: The preload threads started in this process, by kernel and dtype (bounded by the number of
+#: kernels and dtypes in use).
+PRELOADS: dict[tuple, threading.Thread] = {}
+_PRELOAD_LOCK = threading.Lock()
+
+
+def _load_kernels(jobs: list[tuple[Callable, tuple]]) -> None:
+    for dispatcher, args in jobs:
+        try:
+            signature = tuple(numba.typeof(a) for a in args)
+            if signature not in dispatcher.overloads:
+                dispatcher.compile(signature)
+        except Exception:  # the step compiles again and raises it where the user sees it
+            return
+
+
+def preload(opt: "Optimizer") -> threading.Thread | None:
+    """Start loading, in a background thread, the compiled code that ``opt.step`` will call first;
+    the thread (None when it is loaded or being loaded already, or OPTFORGE_PRELOAD=0)."""
+    if os.environ.get("OPTFORGE_PRELOAD", "1") == "0":
+        return None
+    kernel_args, _ = opt._scalars(1, *opt._hyper_values, *opt._scalar_state)
+    jobs = []
+    for g in opt._groups:
+        kernel = opt._multi_parallel if g.parallel else opt._multi_serial
+        jobs.append(((kernel, g.dtype), (kernel, (g.tensors, g.gptr, g.slices, g.like, *g.states, *kernel_args))))
+        if FAST_GRADIENTS and len(opt._groups) == 1:
+            jobs.append(((gather_gradients,), (gather_gradients, (0, True, g.tensors, g.shapes, g.gptr, 0, 0))))
+    with _PRELOAD_LOCK:
+        todo = [(key, job) for key, job in jobs if key not in PRELOADS]
+        if not todo:
+            return None
+        thread = threading.Thread(target=_load_kernels, args=([job for _, job in todo],),
+                                  name="optforge-preload", daemon=True)
+        for key, _ in todo:
+            PRELOADS[key] = thread
+    thread.start()
+    return thread
 
 
 class _Group:
@@ -367,6 +420,7 @@ class Optimizer:
         global FAST_GRADIENTS
         if FAST_GRADIENTS is None:
             FAST_GRADIENTS = _layout_ok()
+        preload(self)
 
     def _build_groups(self) -> None:
         """The dtype groups (addresses of the parameters, flat state buffers) and ``state_arrays``,

@@ -626,6 +626,26 @@ DEFAULT_LISTS = ["resnet50 (161)", "transformer (100)", "1000 x 1e3"]
 
 _STARTUP_CHILD = r"""
 import json, os, sys, time
+if os.environ.get("OPTFORGE_BENCH_HIDE_SCIPY") == "1":  # as if SciPy were not installed
+    class _NoSciPy:
+        def find_spec(self, name, path=None, target=None):
+            if name == "scipy" or name.startswith("scipy."):
+                raise ImportError("hidden by optforge-bench")
+    sys.meta_path.insert(0, _NoSciPy())
+work_s = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+
+
+def first_gradients(seconds):
+    # Stands for a program's forward and backward pass before its first step: NumPy matrix
+    # products (which release the GIL, as BLAS, I/O and most of NumPy do).
+    import numpy as np
+    a = np.random.default_rng(1).standard_normal((1000, 1000))
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        a = a @ a
+        a /= np.abs(a).max()
+
+
 t0 = time.perf_counter()
 import optforge
 t_import = time.perf_counter() - t0
@@ -649,24 +669,37 @@ if mode == "compile":
     out["compile_gather_s"] = time.perf_counter() - t0
 rng = np.random.default_rng(0)
 p = rng.uniform(-1, 1, 1000).astype(np.float32); grad = rng.uniform(-1, 1, 1000).astype(np.float32)
-t0 = time.perf_counter()
-opt = optforge.Adam([p]); opt.step([grad])
-out["first_step_s"] = time.perf_counter() - t0
 big = rng.uniform(-1, 1, 1 << 17).astype(np.float32); gbig = rng.uniform(-1, 1, 1 << 17).astype(np.float32)
 t0 = time.perf_counter()
-opt2 = optforge.Adam([big]); opt2.step([gbig])
-out["first_parallel_step_s"] = time.perf_counter() - t0
+opt = optforge.Adam([p])
+t_build = time.perf_counter() - t0
+if work_s:
+    first_gradients(work_s)
+t0 = time.perf_counter()
+opt.step([grad])
+out["first_step_s"] = t_build + time.perf_counter() - t0
+t0 = time.perf_counter()
+opt2 = optforge.Adam([big])
+t_build = time.perf_counter() - t0
+if work_s:
+    first_gradients(work_s)
+t0 = time.perf_counter()
+opt2.step([gbig])
+out["first_parallel_step_s"] = t_build + time.perf_counter() - t0
+out["scipy_imported"] = "scipy" in sys.modules
 out["checksum"] = [float(p.astype(np.float64).sum()), float(big.astype(np.float64).sum())]
 out["pid"] = os.getpid()
 print(json.dumps(out))
 """
 
 
-def _child(mode: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-    """A fresh interpreter running _STARTUP_CHILD.  PYTHONDONTWRITEBYTECODE is dropped: an installed
-    package has its .pyc files (pip writes them), and compiling 20 modules' source costs ~30 ms."""
-    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return subprocess.Popen([sys.executable, "-c", _STARTUP_CHILD, mode], stdout=subprocess.PIPE,
+def _child(mode: str, env: dict[str, str] | None = None, work_s: float = 0.0) -> subprocess.Popen:
+    """A fresh interpreter running _STARTUP_CHILD; with ``work_s``, it computes that long with NumPy
+    between building each optimizer and its first step (the time not counted).  PYTHONDONTWRITEBYTECODE
+    is dropped: an installed package has its .pyc files (pip writes them), and compiling 20 modules'
+    source costs ~30 ms."""
+    base = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "OPTFORGE_PRELOAD")}
+    return subprocess.Popen([sys.executable, "-c", _STARTUP_CHILD, mode, str(work_s)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**base, **(env or {})})
 
 
@@ -758,20 +791,36 @@ def readonly_install_check(workdir: str | None = None) -> dict[str, Any]:
             shutil.rmtree(root, ignore_errors=True)
 
 
+#: Seconds of NumPy work between building an optimizer and its first step, in the start-up rows
+#: that stand for a program computing its first gradients.
+STARTUP_WORK_S = 0.3
+
+
 def startup(repeats: int, regenerate: bool) -> dict[str, Any]:
     """Start-up numbers, each the median over ``repeats`` fresh interpreters."""
     res: dict[str, Any] = {}
     warm = [_result(_child("plain")) for _ in range(repeats + 1)][1:]  # the first may fill the cache
-    refresh = [_result(_child("refresh-first")) for _ in range(repeats)]
+    refresh = [_result(_child("refresh-first", {"OPTFORGE_PRELOAD": "0"})) for _ in range(repeats)]
     for key in ("import_s", "first_step_s", "first_parallel_step_s"):
         res[key] = [r.get(key) for r in warm]
+    # The same first steps: without the preload thread; after 0.3 s of NumPy work (standing for the
+    # first forward and backward pass), with and without it; and with SciPy hidden from Numba's probe.
+    variants = {"no_preload": ({"OPTFORGE_PRELOAD": "0"}, 0.0), "after_work": ({}, STARTUP_WORK_S),
+                "after_work_no_preload": ({"OPTFORGE_PRELOAD": "0"}, STARTUP_WORK_S),
+                "without_scipy": ({"OPTFORGE_BENCH_HIDE_SCIPY": "1"}, 0.0)}
+    for name, (env, work_s) in variants.items():
+        runs = [_result(_child("plain", env, work_s)) for _ in range(repeats)]
+        res[f"first_step_{name}_s"] = [r.get("first_step_s") for r in runs]
+        res[f"first_parallel_step_{name}_s"] = [r.get("first_parallel_step_s") for r in runs]
+    res["scipy_installed"] = any(r.get("scipy_imported") for r in warm)
     res["refresh_s"] = [r.get("refresh_s") for r in refresh]
     res["first_step_after_refresh_s"] = [r.get("first_step_s") for r in refresh]
     res["scipy_linalg_imported_by_numba"] = any(r.get("scipy_linalg_imported") for r in refresh)
     cold = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory(prefix="optforge-cold-") as d:
-            cold.append(_result(_child("compile", {"NUMBA_CACHE_DIR": d})))
+            # one kernel at a time: without the preload thread, which would compile them together
+            cold.append(_result(_child("compile", {"NUMBA_CACHE_DIR": d, "OPTFORGE_PRELOAD": "0"})))
     res["compile_gather_s"] = [r.get("compile_gather_s") for r in cold]
     res["compile_multi_serial_s"] = [r.get("first_step_s") for r in cold]
     res["compile_multi_parallel_s"] = [r.get("first_parallel_step_s") for r in cold]
@@ -914,6 +963,15 @@ def targets(table: list[dict[str, Any]], start: dict[str, Any] | None, threads: 
         out.append(("5. first step, warm cache, beyond import", verdict(first is not None and first < 0.25),
                     f"{first:.3f} s (< 0.25 s), of which Numba's one-time set-up {med('refresh_s'):.3f} s"
                     + (" (it imports scipy.linalg to probe BLAS)" if start.get("scipy_linalg_imported_by_numba") else "")))
+        after = med("first_step_after_work_s")
+        if after is not None:
+            out.append((f"5. same, after {STARTUP_WORK_S:g} s of NumPy work (preload thread)", verdict(after < 0.25),
+                        f"{after:.3f} s (< 0.25 s); without the preload thread "
+                        f"{med('first_step_after_work_no_preload_s'):.3f} s"))
+        hidden = med("first_step_without_scipy_s")
+        if hidden is not None and start.get("scipy_installed"):
+            out.append(("5. same, at once, SciPy hidden from Numba's BLAS probe", verdict(hidden < 0.25),
+                        f"{hidden:.3f} s (< 0.25 s): what an environment without SciPy sees"))
         worst = max(x for x in (med("compile_gather_s"), med("compile_multi_serial_s"), med("compile_multi_parallel_s"))
                     if x is not None)
         out.append(("5. cold compile per kernel", verdict(worst < 0.6),
@@ -941,6 +999,11 @@ def startup_table(start: dict[str, Any]) -> str:
     names = [("import_s", "import optforge"),
              ("first_step_s", "first step (Adam, 1e3, serial kernel) beyond import, warm cache"),
              ("first_parallel_step_s", "then the first parallel step (1.3e5), warm cache"),
+             ("first_step_no_preload_s", "first step, at once, OPTFORGE_PRELOAD=0"),
+             ("first_step_after_work_s", f"first step after {STARTUP_WORK_S:g} s of NumPy work (not counted)"),
+             ("first_parallel_step_after_work_s", f"then the first parallel step, after {STARTUP_WORK_S:g} s of work"),
+             ("first_step_after_work_no_preload_s", f"first step after {STARTUP_WORK_S:g} s of work, OPTFORGE_PRELOAD=0"),
+             ("first_step_without_scipy_s", "first step, at once, SciPy hidden from Numba"),
              ("refresh_s", "Numba's one-time set-up alone (target-context refresh)"),
              ("first_step_after_refresh_s", "first step after that set-up, warm cache"),
              ("compile_gather_s", "cold compile: gather_gradients"),

@@ -130,6 +130,52 @@ def test_fresh_process_with_a_warm_cache_loads_the_kernels_from_it(tmp_path):
         assert run["p"] == pytest.approx(expected, rel=1e-6) and run["q"] == pytest.approx(expected, rel=1e-6)
 
 
+_PRELOAD_CHILD = """
+import json, numpy as np, optforge
+from optforge import _runtime
+from optforge.generated import adam
+p = np.ones(1000, np.float32); q = np.ones(1 << 16, np.float32)
+a = optforge.Adam([p], lr=0.1); b = optforge.Adam([q], lr=0.1)
+threads = set(_runtime.PRELOADS.values())
+for t in threads:
+    t.join(120)
+kernels = (adam.adam_multi_serial, adam.adam_multi_parallel, _runtime.gather_gradients)
+before = [len(k.overloads) for k in kernels]
+a.step([np.ones(1000, np.float32)]); b.step([np.ones(1 << 16, np.float32)])
+after = [len(k.overloads) for k in kernels]
+hits = [k.stats.cache_hits.total() for k in kernels]
+print(json.dumps({'threads': len(threads), 'names': sorted(t.name for t in threads), 'before': before,
+                  'after': after, 'hits': hits, 'p': float(p[0]), 'q': float(q[0])}))
+"""
+
+
+@pytest.mark.parametrize("preload", ["1", "0"])
+def test_building_an_optimizer_loads_its_first_kernels_in_the_background(tmp_path, preload):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "OPTFORGE_PRELOAD": "0"}
+    subprocess.run([sys.executable, "-c", _PRELOAD_CHILD], env=env, check=True, capture_output=True)  # fills the cache
+    env["OPTFORGE_PRELOAD"] = preload
+    run = json.loads(subprocess.run([sys.executable, "-c", _PRELOAD_CHILD], capture_output=True, text=True,
+                                    env=env, check=True).stdout)
+    if preload == "1":
+        # one thread per optimizer (the second needs the parallel kernel, which the first did not load)
+        assert run["threads"] == 2 and run["names"] == ["optforge-preload"] * 2
+        assert run["before"] == [1, 1, 1], "the kernels were not loaded before the first step"
+        assert run["hits"] == [1, 1, 1], "the preload compiled instead of loading from the warm cache"
+    else:
+        assert run["threads"] == 0 and run["before"] == [0, 0, 0]
+    assert run["after"] == [1, 1, 1], "the step compiled a second specialisation"
+    expected = 1.0 - 0.1 * 1.0 / (1.0 + 1e-8)  # the first Adam step is -lr * g / (|g| + eps)
+    assert run["p"] == pytest.approx(expected, rel=1e-6) and run["q"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_a_failing_preload_is_silent_and_the_step_still_works():
+    # whatever the background load meets, it stops quietly: the step compiles and reports errors itself
+    assert _runtime._load_kernels([(_runtime.gather_gradients, (object(),))]) is None
+    p = np.ones(10, np.float32)
+    optforge.Adam([p], lr=0.1).step([np.ones(10, np.float32)])
+    assert p[0] == pytest.approx(1.0 - 0.1 / (1.0 + 1e-8), rel=1e-6)
+
+
 def test_two_processes_compiling_into_one_empty_cache_at_once(tmp_path):
     results = bench.concurrent_cold_start(str(tmp_path), processes=2)
     expected = bench.expected_startup_checksum()
