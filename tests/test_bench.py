@@ -41,6 +41,9 @@ def test_quick_benchmark_runs_on_tiny_sizes(tmp_path):
         assert {(name, "optforge"), (name, "numpy naive"), (name, "numpy in-place"), (name, "ceiling serial")} <= methods
     assert ("adam", "torch fused") in methods and ("adadelta", "torch foreach") in methods
     assert ("adam", "optforge flat") in methods  # the list case
+    # Adam and Adadelta divide and take square roots; SGD does neither, so it has no such ceiling
+    assert ("adam", "sqrt/div ceiling serial") in methods and ("adadelta", "sqrt/div ceiling serial") in methods
+    assert ("sgd", "sqrt/div ceiling serial") not in methods
     sizes = {(r["optimizer"], r["dtype"], r["size"]) for r in data["rows"]}
     assert ("adam", "float64", "300") in sizes and ("adam", "float32", "tiny mixed (12)") in sizes
     for r in data["rows"]:
@@ -53,6 +56,26 @@ def test_quick_benchmark_runs_on_tiny_sizes(tmp_path):
     except ImportError:
         pytest.skip("matplotlib is not installed: no PNG")
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("adam", (1, 1)),  # lr * mhat / (sqrt(vhat) + eps)
+    ("adadelta", (2, 1)),  # sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps)
+    ("adamax", (0, 1)),  # lr * mhat / u: a division, no square root
+    ("sgd", (0, 0)), ("lion", (0, 0)),
+])
+def test_square_roots_and_divisions_are_read_off_the_loop_body(name, expected):
+    assert bench.spec_info(name).sqrt_div == expected
+
+
+def test_sqrt_div_ceiling_kernel_does_the_arithmetic_it_names():
+    serial, parallel = bench.sqrt_div_ceiling_kernels(1, 2, 1)
+    for kernel in (serial, parallel):
+        theta, g, s = np.zeros(5), np.arange(5.0), np.full(5, 3.0)
+        kernel(theta, g, s, 0.5)
+        # y = c x sqrt(s + c) sqrt(s + c) / (s + c), then theta += y and s += x
+        np.testing.assert_allclose(theta, 0.5 * np.arange(5.0), rtol=1e-15)
+        np.testing.assert_array_equal(s, 3.0 + np.arange(5.0))
 
 
 def test_bytes_per_element_are_read_off_the_generated_classes():
