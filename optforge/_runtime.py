@@ -345,6 +345,16 @@ def preload(opt: "Optimizer") -> threading.Thread | None:
     return thread
 
 
+def _aligned_full(n: int, value: float, dtype: np.dtype) -> np.ndarray:
+    """``np.full(n, value, dtype)`` whose data starts on an _ALIGN_BYTES boundary (NumPy only
+    promises 16 bytes)."""
+    raw = np.empty(n + _ALIGN_BYTES // dtype.itemsize, dtype)
+    skip = (-raw.ctypes.data % _ALIGN_BYTES) // dtype.itemsize
+    out = raw[skip:skip + n]
+    out.fill(value)
+    return out
+
+
 class _Group:
     """The parameters of one dtype, as the multi-tensor kernels see them."""
 
@@ -369,7 +379,7 @@ class _Group:
         self.shapes = np.array(shapes + [0], np.int64)
         self.gptr = np.zeros(n, np.int64)
         self.total = int(sum(params[i].size for i in index))
-        self.states = tuple(np.full(offset, s.init, dtype) for s in element_state)
+        self.states = tuple(_aligned_full(offset, s.init, dtype) for s in element_state)
         self.like = np.empty(0, dtype)
         self.parallel = self.total >= PARALLEL_MIN_SIZE
         count = 1

@@ -1158,7 +1158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="optforge-bench", description=main.__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats: under two minutes")
     parser.add_argument("--optimizers", nargs="+", metavar="NAME", help="spec names (default: all)")
-    parser.add_argument("--sizes", nargs="+", type=float, metavar="N", help="element counts, e.g. 1e3 1e6")
+    parser.add_argument("--sizes", nargs="*", type=float, metavar="N", help="float32 element counts, e.g. 1e3 1e6 (none: only lists and start-up)")
     parser.add_argument("--float64-sizes", nargs="*", type=float, metavar="N", help="float64 sizes (default 1e6 1e7)")
     parser.add_argument("--lists", nargs="*", metavar="NAME", choices=list(LISTS), help="parameter lists to run")
     parser.add_argument("--list-optimizers", nargs="*", metavar="NAME", help="optimizers for the lists (default adam adamw)")
@@ -1181,7 +1181,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in names if n not in optforge.OPTIMIZERS]
     if unknown:
         parser.error(f"unknown optimizer(s) {unknown}; known: {sorted(optforge.OPTIMIZERS)}")
-    sizes = [int(s) for s in args.sizes] if args.sizes else ([10**3, 10**6] if quick else list(SIZES.values()))
+    sizes = ([int(s) for s in args.sizes] if args.sizes is not None
+             else ([10**3, 10**6] if quick else list(SIZES.values())))
     f64_sizes = ([int(s) for s in args.float64_sizes] if args.float64_sizes is not None
                  else ([10**6] if quick else [10**6, 10**7]))
     lists = args.lists if args.lists is not None else DEFAULT_LISTS
