@@ -1090,19 +1090,20 @@ def startup_table(start: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def plot(table: list[dict[str, Any]], path: Path, threads: int) -> bool:
-    """Time per element against size, one panel per optimizer (float32), one line per method."""
+def plot(table: list[dict[str, Any]], path: Path, threads: int) -> str | None:
+    """Time per element against size, one panel per optimizer (float32), one line per method.
+    None when written, else why not."""
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        return False
+        return "matplotlib is not installed"
     single = [r for r in table if r["dtype"] == "float32" and r["size"] not in LISTS]
     names = list(dict.fromkeys(r["optimizer"] for r in single))
     if not names:
-        return False
+        return "no float32 single-tensor sizes were measured"
     cols = min(4, len(names))
     nrows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.4 * nrows), squeeze=False)
@@ -1138,7 +1139,7 @@ def plot(table: list[dict[str, Any]], path: Path, threads: int) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
-    return True
+    return None
 
 
 # ------------------------------------------------------------------------------------ main
@@ -1287,11 +1288,11 @@ def main(argv: list[str] | None = None) -> int:
                                                      "crossover": rows(crossover),
                                                      "targets": verdicts, "load": [load_before, load_after]},
                                                     indent=1, default=str), encoding="utf-8")
-    if plot(table, args.out / "bench.png", main_threads):
+    why_not = plot(table, args.out / "bench.png", main_threads)
+    if why_not is None:
         print(f"wrote {args.out / 'bench.md'}, {args.out / 'bench.json'}, {args.out / 'bench.png'}", file=sys.stderr)
     else:
-        print(f"wrote {args.out / 'bench.md'}, {args.out / 'bench.json'} (no PNG: matplotlib is not installed)",
-              file=sys.stderr)
+        print(f"wrote {args.out / 'bench.md'}, {args.out / 'bench.json'} (no PNG: {why_not})", file=sys.stderr)
     return 0
 
 
