@@ -300,10 +300,14 @@ _MIN_SLICE, _MAX_SLICES = 1 << 14, 64
 # starts a daemon thread that loads the exact kernels its first step will call (``Dispatcher.compile``
 # with the step's own argument types: from the cache when it is warm, compiled and cached when not),
 # without running them.  A program that computes its first gradients before the first step (NumPy,
-# BLAS and I/O release the GIL) finds the kernels ready; one that steps at once waits for the same
-# work it would have done itself.  Measured by optforge-bench ("start-up").  OPTFORGE_PRELOAD=0
-# turns it off.  Nothing is lost if the thread fails: the step compiles as it always did, and
-# reports any error itself.
+# BLAS and I/O release the GIL) finds that work done or under way; one that steps at once waits for
+# the same work it would have done itself (done in another thread, a little slower).  Measured by
+# optforge-bench ("start-up").  OPTFORGE_PRELOAD=0 turns it off.  Nothing depends on the thread: if
+# anything in it fails, the step compiles as it always did and reports the error itself.
+#
+# fork: the thread holds Numba's compiler lock while it works, and a child forked meanwhile would
+# inherit the lock held by a thread it does not have, and hang on its first compile.  So a fork waits
+# for running preload threads to finish (os.register_at_fork below).
 
 #: The preload threads started in this process, by kernel and dtype (bounded by the number of
 #: kernels and dtypes in use).
@@ -311,38 +315,57 @@ PRELOADS: dict[tuple, threading.Thread] = {}
 _PRELOAD_LOCK = threading.Lock()
 
 
-def _load_kernels(jobs: list[tuple[Callable, tuple]]) -> None:
+def _load_kernels(jobs: list[tuple[Any, tuple]]) -> None:
     for dispatcher, args in jobs:
         try:
             signature = tuple(numba.typeof(a) for a in args)
             if signature not in dispatcher.overloads:
                 dispatcher.compile(signature)
         except Exception:  # the step compiles again and raises it where the user sees it
-            return
+            continue
 
 
 def preload(opt: "Optimizer") -> threading.Thread | None:
     """Start loading, in a background thread, the compiled code that ``opt.step`` will call first;
-    the thread (None when it is loaded or being loaded already, or OPTFORGE_PRELOAD=0)."""
+    the thread (None when it is loaded or being loaded already, OPTFORGE_PRELOAD=0, or anything
+    went wrong: the step then does the work itself)."""
     if os.environ.get("OPTFORGE_PRELOAD", "1") == "0":
         return None
-    kernel_args, _ = opt._scalars(1, *opt._hyper_values, *opt._scalar_state)
-    jobs = []
-    for g in opt._groups:
-        kernel = opt._multi_parallel if g.parallel else opt._multi_serial
-        jobs.append(((kernel, g.dtype), (kernel, (g.tensors, g.gptr, g.slices, g.like, *g.states, *kernel_args))))
-        if FAST_GRADIENTS and len(opt._groups) == 1:
-            jobs.append(((gather_gradients,), (gather_gradients, (0, True, g.tensors, g.shapes, g.gptr, 0, 0))))
-    with _PRELOAD_LOCK:
-        todo = [(key, job) for key, job in jobs if key not in PRELOADS]
-        if not todo:
-            return None
-        thread = threading.Thread(target=_load_kernels, args=([job for _, job in todo],),
-                                  name="optforge-preload", daemon=True)
-        for key, _ in todo:
-            PRELOADS[key] = thread
-    thread.start()
+    try:
+        kernel_args, _ = opt._scalars(1, *opt._hyper_values, *opt._scalar_state)
+        jobs = []
+        for g in opt._groups:
+            kernel = opt._multi_parallel if g.parallel else opt._multi_serial
+            jobs.append(((kernel, g.dtype), (kernel, (g.tensors, g.gptr, g.slices, g.like, *g.states,
+                                                      *kernel_args))))
+            if FAST_GRADIENTS and len(opt._groups) == 1:
+                jobs.append(((gather_gradients,), (gather_gradients, (0, True, g.tensors, g.shapes, g.gptr, 0, 0))))
+        with _PRELOAD_LOCK:
+            todo = [(key, job) for key, job in jobs if key not in PRELOADS]
+            if not todo:
+                return None
+            thread = threading.Thread(target=_load_kernels, args=([job for _, job in todo],),
+                                      name="optforge-preload", daemon=True)
+            for key, _ in todo:
+                PRELOADS[key] = thread
+        thread.start()
+    except Exception:  # never keeps an optimizer from being built
+        return None
     return thread
+
+
+def _finish_preloads_before_fork() -> None:
+    for thread in list(PRELOADS.values()):
+        if thread.is_alive() and thread is not threading.current_thread():
+            thread.join()
+
+
+def _forget_preloads_in_child() -> None:
+    PRELOADS.clear()  # the threads are the parent's; their kernels are loaded (joined before the fork)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_finish_preloads_before_fork, after_in_child=_forget_preloads_in_child)
 
 
 def _aligned_full(n: int, value: float, dtype: np.dtype) -> np.ndarray:

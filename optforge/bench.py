@@ -451,11 +451,8 @@ class Case:
 
     def ceiling(self, threads: int, kind: str = "ceiling") -> float | None:
         """The faster of the serial and (with this many threads) parallel ceiling kernels; with
-        ``kind="sqrt/div ceiling"``, of those with the optimizer's square roots and divisions (the
-        plain ceiling where it has none)."""
-        labels = [m.label for m in self.methods]
-        if f"{kind} serial" not in labels:
-            kind = "ceiling"
+        ``kind="sqrt/div ceiling"``, of those with the optimizer's square roots and divisions (None
+        where it has none, and so none were measured)."""
         options = [m.median for m in self.methods if m.label == f"{kind} serial" and m.times]
         if threads > 1:
             options += [m.median for m in self.methods if m.label == f"{kind} parallel" and m.threads == threads]
@@ -563,7 +560,7 @@ def ceiling_methods(n_state: int, total: int, dtype, threads: list[int], sqrt_di
     """The ceiling kernels; and where the optimizer has square roots or divisions, the same kernels
     with as many of them ("sqrt/div ceiling")."""
     # Every array holds nonzero data: an array from np.zeros that is only read (the gradient) maps
-    # the kernel's one shared zero page and costs no memory traffic, which made this ceiling ~15% too
+    # the kernel's one shared zero page and costs no memory traffic, which made this ceiling ~20% too
     # fast from DRAM.  The gradient is positive, so the states stay positive under the square roots.
     rng = np.random.default_rng(3)
     arrays = [np.ones(total, dtype), rng.uniform(0.5e-3, 1e-3, total).astype(dtype)]
@@ -864,8 +861,9 @@ def startup(repeats: int, regenerate: bool) -> dict[str, Any]:
     variants = {"no_preload": ({"OPTFORGE_PRELOAD": "0"}, 0.0), "after_work": ({}, STARTUP_WORK_S),
                 "after_work_no_preload": ({"OPTFORGE_PRELOAD": "0"}, STARTUP_WORK_S),
                 "without_scipy": ({"OPTFORGE_BENCH_HIDE_SCIPY": "1"}, 0.0)}
+    variant_runs: dict[str, list[dict[str, Any]]] = {}
     for name, (env, work_s) in variants.items():
-        runs = [_result(_child("plain", env, work_s)) for _ in range(repeats)]
+        runs = variant_runs[name] = [_result(_child("plain", env, work_s)) for _ in range(repeats)]
         res[f"first_step_{name}_s"] = [r.get("first_step_s") for r in runs]
         res[f"first_parallel_step_{name}_s"] = [r.get("first_parallel_step_s") for r in runs]
     res["scipy_installed"] = any(r.get("scipy_imported") for r in warm)
@@ -880,6 +878,9 @@ def startup(repeats: int, regenerate: bool) -> dict[str, Any]:
     res["compile_gather_s"] = [r.get("compile_gather_s") for r in cold]
     res["compile_multi_serial_s"] = [r.get("first_step_s") for r in cold]
     res["compile_multi_parallel_s"] = [r.get("first_parallel_step_s") for r in cold]
+    runs_by_label = {"warm cache": warm, "set-up first": refresh, "cold compile": cold, **variant_runs}
+    res["errors"] = sorted({f"{label}: {r['error']}" for label, runs in runs_by_label.items() for r in runs
+                            if "error" in r})
     expected = expected_startup_checksum()
     t0 = time.perf_counter()
     both = concurrent_cold_start()
@@ -1024,25 +1025,29 @@ def targets(table: list[dict[str, Any]], start: dict[str, Any] | None, threads: 
     if start:
         med = lambda key: float(np.median([x for x in start.get(key, []) if x is not None])) if any(
             x is not None for x in start.get(key, [])) else None  # noqa: E731
+        def sec(key: str, digits: int = 3) -> str:  # a median, or why there is none
+            x = med(key)
+            return f"{x:.{digits}f} s" if x is not None else "not measured (see the start-up errors)"
+
         imp, first = med("import_s"), med("first_step_s")
-        out.append(("5. import optforge", verdict(imp is not None and imp < 0.35), f"{imp:.3f} s (< 0.35 s)"))
-        out.append(("5. first step, warm cache, beyond import", verdict(first is not None and first < 0.25),
-                    f"{first:.3f} s (< 0.25 s), of which Numba's one-time set-up {med('refresh_s'):.3f} s"
+        out.append(("5. import optforge", verdict(None if imp is None else imp < 0.35), f"{sec('import_s')} (< 0.35 s)"))
+        out.append(("5. first step, warm cache, beyond import", verdict(None if first is None else first < 0.25),
+                    f"{sec('first_step_s')} (< 0.25 s), of which Numba's one-time set-up {sec('refresh_s')}"
                     + (" (it imports scipy.linalg to probe BLAS)" if start.get("scipy_linalg_imported_by_numba") else "")))
         after = med("first_step_after_work_s")
         if after is not None:
             out.append((f"5. same, after {STARTUP_WORK_S:g} s of NumPy work (preload thread)", verdict(after < 0.25),
                         f"{after:.3f} s (< 0.25 s); without the preload thread "
-                        f"{med('first_step_after_work_no_preload_s'):.3f} s"))
+                        f"{sec('first_step_after_work_no_preload_s')}"))
         hidden = med("first_step_without_scipy_s")
         if hidden is not None and start.get("scipy_installed"):
             out.append(("5. same, at once, SciPy hidden from Numba's BLAS probe", verdict(hidden < 0.25),
                         f"{hidden:.3f} s (< 0.25 s): what an environment without SciPy sees"))
-        worst = max(x for x in (med("compile_gather_s"), med("compile_multi_serial_s"), med("compile_multi_parallel_s"))
-                    if x is not None)
-        out.append(("5. cold compile per kernel", verdict(worst < 0.6),
-                    f"gather {med('compile_gather_s'):.2f} s, serial {med('compile_multi_serial_s'):.2f} s, "
-                    f"parallel {med('compile_multi_parallel_s'):.2f} s (< 0.6 s each)"))
+        compiles = [med(k) for k in ("compile_gather_s", "compile_multi_serial_s", "compile_multi_parallel_s")]
+        out.append(("5. cold compile per kernel",
+                    verdict(None if None in compiles else max(compiles) < 0.6),
+                    f"gather {sec('compile_gather_s', 2)}, serial {sec('compile_multi_serial_s', 2)}, "
+                    f"parallel {sec('compile_multi_parallel_s', 2)} (< 0.6 s each)"))
         out.append(("5. two cold processes at once", verdict(start.get("concurrent_ok")),
                     f"both succeeded with the right result in {start['concurrent_wall_s']:.2f} s" if start.get(
                         "concurrent_ok") else f"failed: {start.get('concurrent_errors')}"))
@@ -1087,6 +1092,8 @@ def startup_table(start: dict[str, Any]) -> str:
                      f"{'ok' if start['readonly_ok'] else 'FAILED'} |")
     if start.get("regenerate_s") is not None:
         lines.append(f"| regenerate everything (properties, kernels, sheets; --check) | {start['regenerate_s']:.1f} s | |")
+    for error in start.get("errors", []):  # a fresh interpreter that failed: its numbers are missing above
+        lines.append(f"| FAILED: {error} | | |")
     return "\n".join(lines)
 
 
@@ -1159,7 +1166,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="optforge-bench", description=main.__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer sizes and repeats: under two minutes")
     parser.add_argument("--optimizers", nargs="+", metavar="NAME", help="spec names (default: all)")
-    parser.add_argument("--sizes", nargs="*", type=float, metavar="N", help="float32 element counts, e.g. 1e3 1e6 (none: only lists and start-up)")
+    parser.add_argument("--sizes", nargs="*", type=float, metavar="N", help="float32 element counts, e.g. 1e3 1e6 (none: no single-tensor cases, float64 ones only if "
+                             "--float64-sizes names them)")
     parser.add_argument("--float64-sizes", nargs="*", type=float, metavar="N", help="float64 sizes (default 1e6 1e7)")
     parser.add_argument("--lists", nargs="*", metavar="NAME", choices=list(LISTS), help="parameter lists to run")
     parser.add_argument("--list-optimizers", nargs="*", metavar="NAME", help="optimizers for the lists (default adam adamw)")
@@ -1185,7 +1193,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = ([int(s) for s in args.sizes] if args.sizes is not None
              else ([10**3, 10**6] if quick else list(SIZES.values())))
     f64_sizes = ([int(s) for s in args.float64_sizes] if args.float64_sizes is not None
-                 else ([10**6] if quick else [10**6, 10**7]))
+                 else [] if args.sizes == [] else ([10**6] if quick else [10**6, 10**7]))
     lists = args.lists if args.lists is not None else DEFAULT_LISTS
     list_optimizers = args.list_optimizers if args.list_optimizers is not None else (["adam"] if quick else ["adam", "adamw"])
     rounds = args.repeats or (5 if quick else 11)
@@ -1237,7 +1245,7 @@ def main(argv: list[str] | None = None) -> int:
         for list_name in lists:
             run(list_case(infos[name], np.float32, list_name, LISTS[list_name](), threads, torch_modes))
     crossover: list[Case] = []
-    if not quick and main_threads > 1:
+    if not quick and main_threads > 1 and args.sizes != []:
         for n in (1 << 12, 1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18):
             case = crossover_case(spec_info("adam"), n, main_threads)
             if args.wait_quiet > 0:
