@@ -355,9 +355,11 @@ def preload(opt: "Optimizer") -> threading.Thread | None:
 
 
 def _finish_preloads_before_fork() -> None:
+    # bounded: a preload stuck behind a lock that the forking thread holds (a fork in the middle of an
+    # import) must not hang the fork; a cold compile takes a second or two
     for thread in list(PRELOADS.values()):
         if thread.is_alive() and thread is not threading.current_thread():
-            thread.join()
+            thread.join(60)
 
 
 def _forget_preloads_in_child() -> None:
