@@ -167,11 +167,13 @@ def _number(value: Any) -> Any:
 
 
 def _flat(t: torch.Tensor):
-    """The 1-D NumPy view of a contiguous CPU tensor (shares its memory)."""
-    a = t.detach().numpy().reshape(-1)
-    if t.numel() and a.__array_interface__["data"][0] != t.data_ptr():  # never update a copy
-        raise RuntimeError("optforge.torch: internal error: the NumPy view does not share the tensor's memory")
-    return a
+    """The 1-D NumPy view of a contiguous CPU tensor (shares its memory).  ``Tensor.numpy()`` shares
+    the tensor's memory, and reshaping a C-contiguous array never copies; checking the flag is
+    about 1.5 us cheaper per array than comparing data addresses."""
+    a = t.detach().numpy()
+    if not a.flags.c_contiguous:  # never update a copy
+        raise RuntimeError("optforge.torch: internal error: a tensor reached the kernel without being contiguous")
+    return a.reshape(-1)
 
 
 class _KernelOptimizer(torch.optim.Optimizer):
@@ -298,10 +300,11 @@ class _KernelOptimizer(torch.optim.Optimizer):
                                                                                            spec.elements]
         return keys
 
-    def _check_state(self, p: torch.Tensor, state: dict, spec: _Spec, what: str) -> None:
+    def _check_state(self, p: torch.Tensor, state: dict, spec: _Spec, what: str,
+                     required: list[str] | None = None) -> None:
         """Existing state must be complete and fit the kernel (it may have been set by hand)."""
         owner = self._owner
-        required = self._required_keys(spec)
+        required = self._required_keys(spec) if required is None else required
         present = [k for k in required if k in state]
         if not present:
             return  # created lazily
@@ -352,6 +355,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
         for gi, group in enumerate(self.param_groups):
             where = f"param_groups[{gi}]"
             spec, values = self._resolve(group, where)
+            required = self._required_keys(spec)
             items = []
             for i, p in enumerate(group["params"]):
                 if p.grad is None:
@@ -361,7 +365,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
                 g = self._check_grad(p, what)
                 state = self.state.get(p)
                 if state:
-                    self._check_state(p, state, spec, what)
+                    self._check_state(p, state, spec, what, required)
                 items.append((p, g))
             plans.append((group, spec, values, items))
         return plans

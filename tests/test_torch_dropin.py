@@ -552,6 +552,15 @@ def test_non_contiguous_parameters_are_refused():
         oft.Adam([p])
 
 
+def test_the_kernels_only_ever_get_views_of_the_tensors():
+    t = torch.zeros(3, 4, dtype=torch.float64)
+    view = oft._flat(t)
+    view[5] = 7.0
+    assert view.shape == (12,) and t[1, 1].item() == 7.0  # the same memory
+    with pytest.raises(RuntimeError, match="without being contiguous"):  # reshaping would copy
+        oft._flat(t.t())
+
+
 def test_sparse_gradients_are_refused_and_nothing_is_half_updated():
     dense = torch.nn.Linear(4, 2).double()
     emb = torch.nn.Embedding(10, 4, sparse=True).double()
