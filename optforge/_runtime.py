@@ -340,17 +340,26 @@ def preload(opt: "Optimizer") -> threading.Thread | None:
                                                       *kernel_args))))
             if FAST_GRADIENTS and len(opt._groups) == 1:
                 jobs.append(((gather_gradients,), (gather_gradients, (0, True, g.tensors, g.shapes, g.gptr, 0, 0))))
-        with _PRELOAD_LOCK:
-            todo = [(key, job) for key, job in jobs if key not in PRELOADS]
-            if not todo:
-                return None
-            thread = threading.Thread(target=_load_kernels, args=([job for _, job in todo],),
-                                      name="optforge-preload", daemon=True)
-            for key, _ in todo:
-                PRELOADS[key] = thread
-        thread.start()
+        return start_preload(jobs)
     except Exception:  # never keeps an optimizer from being built
         return None
+
+
+def start_preload(jobs: list[tuple[tuple, tuple[Any, tuple]]]) -> threading.Thread | None:
+    """One preload thread for ``jobs``: (key, (dispatcher, example arguments)) pairs, the arguments of
+    the types the kernel will be called with.  Keys already loaded or being loaded are skipped; None
+    when nothing is left (or OPTFORGE_PRELOAD=0)."""
+    if os.environ.get("OPTFORGE_PRELOAD", "1") == "0":
+        return None
+    with _PRELOAD_LOCK:
+        todo = [(key, job) for key, job in dict(jobs).items() if key not in PRELOADS]
+        if not todo:
+            return None
+        thread = threading.Thread(target=_load_kernels, args=([job for _, job in todo],),
+                                  name="optforge-preload", daemon=True)
+        for key, _ in todo:
+            PRELOADS[key] = thread
+    thread.start()
     return thread
 
 

@@ -19,7 +19,10 @@ the spec's ``N_scalars`` once per group and step value, the elementwise update f
 ``N_parallel`` (:func:`optforge._runtime.dispatch`).  All groups are validated first (hyperparameters,
 flags, devices, dtypes, layouts, gradients, existing state); if anything is refused, nothing has been
 changed.  A contiguous copy of a non-contiguous *gradient* is used (it is only read); a non-contiguous
-*parameter* is refused, because the kernel would update a copy.
+*parameter* is refused, because the kernel would update a copy.  As for the NumPy optimizers, building
+one starts a background thread that loads the kernels its first step will call (Numba's one-time set-up
+and the cache load, about 0.3 s, then overlap the first forward and backward pass);
+``OPTFORGE_PRELOAD=0`` turns it off.
 
 Refused with a clear error: parameters or gradients on CUDA or any other non-CPU device (the device is
 named), sparse gradients and non-strided layouts, complex parameters, dtypes other than float32 and
@@ -97,6 +100,9 @@ from typing import Any, Callable, NamedTuple
 
 import torch
 
+import numpy as np
+
+from optforge import _runtime
 from optforge._runtime import StateInfo, dispatch
 
 __all__ = ["SGD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam",
@@ -186,6 +192,26 @@ class _KernelOptimizer(torch.optim.Optimizer):
     # ------------------------------------------------------------------ construction
     def __init__(self, params, defaults: dict[str, Any]):
         super().__init__(params, defaults)
+        self._preload()
+
+    def _preload(self) -> None:
+        """Load the kernels that the first step will call, in a background thread (as
+        ``optforge._runtime.preload`` does for the NumPy optimizers; OPTFORGE_PRELOAD=0 turns it off):
+        per group and dtype, the serial or parallel kernel with the argument types ``step`` passes."""
+        try:
+            jobs = []
+            for group in self.param_groups:
+                spec, values = self._resolve(group, "")
+                scalar_in = tuple(float(info.init) for _, info in spec.scalar_state)
+                kernel_args, _ = spec.scalars(1.0, *self._kernel_hypers(values, group, 1.0), *scalar_in)
+                for p in group["params"]:
+                    kernel = dispatch(spec.serial, spec.parallel, p.numel())
+                    like = np.empty(0, np.float32 if p.dtype == torch.float32 else np.float64)
+                    args = (like,) * (2 + len(spec.elements)) + tuple(kernel_args)
+                    jobs.append(((kernel, like.dtype), (kernel, args)))
+            _runtime.start_preload(jobs)
+        except Exception:  # never keeps an optimizer from being built: the step does the work itself
+            pass
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)

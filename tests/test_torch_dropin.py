@@ -10,6 +10,7 @@ in torch ops.
 
 import copy
 import io
+import json
 import math
 import os
 import socket
@@ -550,6 +551,41 @@ def test_non_contiguous_parameters_are_refused():
     p = torch.nn.Parameter(torch.zeros(3, 4, dtype=torch.float64).t())
     with pytest.raises(ValueError, match="not contiguous"):
         oft.Adam([p])
+
+
+_PRELOAD_CHILD = """
+import json, torch, optforge.torch as oft
+from optforge import _runtime
+from optforge.generated import adamw
+big = torch.nn.Parameter(torch.zeros(1 << 16)); small = torch.nn.Parameter(torch.zeros(10, dtype=torch.float64))
+opt = oft.AdamW([big, small], lr=0.1)
+threads = set(_runtime.PRELOADS.values())
+for t in threads:
+    t.join(120)
+kernels = (adamw.adamw_serial, adamw.adamw_parallel)
+before = [len(k.overloads) for k in kernels]
+big.grad = torch.ones_like(big); small.grad = torch.ones_like(small)
+opt.step()
+print(json.dumps({"threads": len(threads), "before": before, "after": [len(k.overloads) for k in kernels],
+                  "hits": [k.stats.cache_hits.total() for k in kernels], "big": big[0].item(), "small": small[0].item()}))
+"""
+
+
+@pytest.mark.parametrize("preload", ["1", "0"])
+def test_building_an_optimizer_loads_its_first_kernels_in_the_background(tmp_path, preload):
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "OPTFORGE_PRELOAD": "0"}
+    subprocess.run([sys.executable, "-c", _PRELOAD_CHILD], env=env, check=True, capture_output=True)  # fills the cache
+    env["OPTFORGE_PRELOAD"] = preload
+    run = json.loads(subprocess.run([sys.executable, "-c", _PRELOAD_CHILD], capture_output=True, text=True,
+                                    env=env, check=True).stdout)
+    if preload == "1":
+        # the parallel kernel for the float32 tensor, the serial one for the float64 tensor, from the cache
+        assert run["threads"] == 1 and run["before"] == [1, 1] and run["hits"] == [1, 1]
+    else:
+        assert run["threads"] == 0 and run["before"] == [0, 0]
+    assert run["after"] == [1, 1], "the step compiled another specialisation than the preloaded one"
+    expected = -0.1 * 1.0 / (1.0 + 1e-8)  # AdamW's first step from 0 (decay of 0 is 0): -lr g / (|g| + eps)
+    assert run["big"] == pytest.approx(expected, rel=1e-6) and run["small"] == pytest.approx(expected, rel=1e-12)
 
 
 def test_the_kernels_only_ever_get_views_of_the_tensors():
