@@ -329,8 +329,6 @@ def preload(opt: "Optimizer") -> threading.Thread | None:
     """Start loading, in a background thread, the compiled code that ``opt.step`` will call first;
     the thread (None when it is loaded or being loaded already, OPTFORGE_PRELOAD=0, or anything
     went wrong: the step then does the work itself)."""
-    if os.environ.get("OPTFORGE_PRELOAD", "1") == "0":
-        return None
     try:
         kernel_args, _ = opt._scalars(1, *opt._hyper_values, *opt._scalar_state)
         jobs = []

@@ -64,87 +64,18 @@ from optforge import _runtime
 
 # ------------------------------------------------------------------------------ the ceiling
 
-
-@numba.njit(cache=True, error_model="numpy")
-def _s3_serial(theta, g, c):
-    for i in range(theta.size):
-        theta[i] = theta[i] + c * g[i]
+_CEILING_KERNELS: dict[tuple[int, int, int], tuple[Callable, Callable]] = {}
 
 
-@numba.njit(cache=True, error_model="numpy", parallel=True)
-def _s3_parallel(theta, g, c):
-    for i in numba.prange(theta.size):
-        theta[i] = theta[i] + c * g[i]
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _s5_serial(theta, g, a, c):
-    for i in range(theta.size):
-        x = g[i]
-        theta[i] = theta[i] + c * x
-        a[i] = a[i] + x
-
-
-@numba.njit(cache=True, error_model="numpy", parallel=True)
-def _s5_parallel(theta, g, a, c):
-    for i in numba.prange(theta.size):
-        x = g[i]
-        theta[i] = theta[i] + c * x
-        a[i] = a[i] + x
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _s7_serial(theta, g, a, b, c):
-    for i in range(theta.size):
-        x = g[i]
-        theta[i] = theta[i] + c * x
-        a[i] = a[i] + x
-        b[i] = b[i] + x
-
-
-@numba.njit(cache=True, error_model="numpy", parallel=True)
-def _s7_parallel(theta, g, a, b, c):
-    for i in numba.prange(theta.size):
-        x = g[i]
-        theta[i] = theta[i] + c * x
-        a[i] = a[i] + x
-        b[i] = b[i] + x
-
-
-@numba.njit(cache=True, error_model="numpy")
-def _s9_serial(theta, g, a, b, d, c):
-    for i in range(theta.size):
-        x = g[i]
-        theta[i] = theta[i] + c * x
-        a[i] = a[i] + x
-        b[i] = b[i] + x
-        d[i] = d[i] + x
-
-
-@numba.njit(cache=True, error_model="numpy", parallel=True)
-def _s9_parallel(theta, g, a, b, d, c):
-    for i in numba.prange(theta.size):
-        x = g[i]
-        theta[i] = theta[i] + c * x
-        a[i] = a[i] + x
-        b[i] = b[i] + x
-        d[i] = d[i] + x
-
-
-#: Ceiling kernels by number of per-element state arrays: (serial, parallel).
-CEILING_KERNELS = {0: (_s3_serial, _s3_parallel), 1: (_s5_serial, _s5_parallel),
-                   2: (_s7_serial, _s7_parallel), 3: (_s9_serial, _s9_parallel)}
-
-_SQRT_DIV_KERNELS: dict[tuple[int, int, int], tuple[Callable, Callable]] = {}
-
-
-def sqrt_div_ceiling_kernels(n_state: int, n_sqrt: int, n_div: int) -> tuple[Callable, Callable]:
-    """(serial, parallel): the sN ceiling kernel plus ``n_sqrt`` square roots and ``n_div`` divisions
-    per element, of the loaded values (so nothing can be hoisted or folded; no fastmath).  Where the
-    data sits in cache these operations, not memory, set the pace of any exact kernel: this is the
-    ceiling for an optimizer with those operations.  Compiled on first use (not cached)."""
+def ceiling_kernels(n_state: int, n_sqrt: int = 0, n_div: int = 0) -> tuple[Callable, Callable]:
+    """(serial, parallel): the sN ceiling kernel, which reads theta, g and ``n_state`` state arrays
+    and writes theta and the states with trivial arithmetic; with ``n_sqrt`` square roots and ``n_div``
+    divisions per element, of the loaded values (so nothing can be hoisted or folded; no fastmath).
+    Where the data sits in cache these operations, not memory, set the pace of any exact kernel: that
+    is the ceiling for an optimizer with those operations.  Built from source here, compiled on first
+    use (not cached)."""
     key = (n_state, n_sqrt, n_div)
-    if key not in _SQRT_DIV_KERNELS:
+    if key not in _CEILING_KERNELS:
         states = [f"s{j}" for j in range(n_state)]
         loads = [f"{a}[i]" for a in states] or ["theta[i]"]
         body = ["x = g[i]", "y = c * x"]
@@ -159,8 +90,12 @@ def sqrt_div_ceiling_kernels(n_state: int, n_sqrt: int, n_div: int) -> tuple[Cal
                                 f"    for i in {loop}(theta.size):", *[f"        {line}" for line in body]]) + "\n"
             exec(compile(source, f"<optforge.bench ceiling {key}>", "exec"), namespace)
             kernels.append(namespace["kernel"])
-        _SQRT_DIV_KERNELS[key] = (kernels[0], kernels[1])
-    return _SQRT_DIV_KERNELS[key]
+        _CEILING_KERNELS[key] = (kernels[0], kernels[1])
+    return _CEILING_KERNELS[key]
+
+
+#: Ceiling kernels by number of per-element state arrays: (serial, parallel) (s3, s5, s7, s9).
+CEILING_KERNELS = {n: ceiling_kernels(n) for n in range(4)}
 
 
 # ------------------------------------------------------------------------- what a spec says
@@ -569,7 +504,7 @@ def ceiling_methods(n_state: int, total: int, dtype, threads: list[int], sqrt_di
     methods = []
     kinds = [("ceiling", CEILING_KERNELS[n_state])]
     if any(sqrt_div):
-        kinds.append(("sqrt/div ceiling", sqrt_div_ceiling_kernels(n_state, *sqrt_div)))
+        kinds.append(("sqrt/div ceiling", ceiling_kernels(n_state, *sqrt_div)))
     for label, (serial, parallel) in kinds:
         methods.append(Method(f"{label} serial", 1, lambda serial=serial: serial(*arrays, c)))
         methods += [Method(f"{label} parallel", t, lambda parallel=parallel: parallel(*arrays, c))

@@ -109,6 +109,7 @@ __all__ = ["SGD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "
            "NAdamT1", "NAdamScheduled"]
 
 SUPPORTED_DTYPES = (torch.float32, torch.float64)
+_EMPTY = {torch.float32: np.empty(0, np.float32), torch.float64: np.empty(0, np.float64)}
 
 # Group keys that some torch.optim optimizer uses as a hyperparameter or option.  A checkpoint whose group
 # carries one that this class does not know was written by another optimizer (custom keys pass).
@@ -206,9 +207,8 @@ class _KernelOptimizer(torch.optim.Optimizer):
                 kernel_args, _ = spec.scalars(1.0, *self._kernel_hypers(values, group, 1.0), *scalar_in)
                 for p in group["params"]:
                     kernel = dispatch(spec.serial, spec.parallel, p.numel())
-                    like = np.empty(0, np.float32 if p.dtype == torch.float32 else np.float64)
-                    args = (like,) * (2 + len(spec.elements)) + tuple(kernel_args)
-                    jobs.append(((kernel, like.dtype), (kernel, args)))
+                    like = _EMPTY[p.dtype]  # the kernels' arrays: 1-D, C-contiguous, of the dtype
+                    jobs.append(((kernel, p.dtype), (kernel, (like,) * (2 + len(spec.elements)) + tuple(kernel_args))))
             _runtime.start_preload(jobs)
         except Exception:  # never keeps an optimizer from being built: the step does the work itself
             pass
@@ -326,11 +326,10 @@ class _KernelOptimizer(torch.optim.Optimizer):
                                                                                            spec.elements]
         return keys
 
-    def _check_state(self, p: torch.Tensor, state: dict, spec: _Spec, what: str,
-                     required: list[str] | None = None) -> None:
-        """Existing state must be complete and fit the kernel (it may have been set by hand)."""
+    def _check_state(self, p: torch.Tensor, state: dict, spec: _Spec, what: str, required: list[str]) -> None:
+        """Existing state must be complete and fit the kernel (it may have been set by hand);
+        ``required``: ``self._required_keys(spec)``."""
         owner = self._owner
-        required = self._required_keys(spec) if required is None else required
         present = [k for k in required if k in state]
         if not present:
             return  # created lazily

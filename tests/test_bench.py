@@ -70,7 +70,7 @@ def test_square_roots_and_divisions_are_read_off_the_loop_body(name, expected):
 
 
 def test_sqrt_div_ceiling_kernel_does_the_arithmetic_it_names():
-    serial, parallel = bench.sqrt_div_ceiling_kernels(1, 2, 1)
+    serial, parallel = bench.ceiling_kernels(1, 2, 1)
     for kernel in (serial, parallel):
         theta, g, s = np.zeros(5), np.arange(5.0), np.full(5, 3.0)
         kernel(theta, g, s, 0.5)
