@@ -1,6 +1,6 @@
 """NAdam: Adam with a Nesterov look-ahead on the first moment.
 
-Three forms, one spec and two variants of it (``semantics.md`` 1.7):
+Three forms, one spec and two variants of it (``docs/semantics.md`` §1.7):
 
 * ``NADAM``, the document's simplified form: ``b1 mhat_t + (1 - b1) g_t / (1 - b1^t)``;
 * ``NADAM_T1``, exponent ``t+1`` on the momentum term: optax ``nadam``, PyTorch

@@ -33,9 +33,9 @@ CHECKPOINTS = (1, 2, 10, 100, STEPS)
 #: torch's defaults, float64 vs float64, ~1e-16 at step 100, ~1e-10 at step 300, ~5e-6 at step 1000).
 NOISE = 0.1
 
-#: float64: semantics.md section 5 (observed <= 8.9e-15 after 1000 steps).
+#: float64: docs/semantics.md §5 (observed <= 8.9e-15 after 1000 steps).
 RTOL64 = ATOL64 = 1e-12
-#: float32 kernel vs float64 reference after 1000 steps, semantics.md section 5, measured with
+#: float32 kernel vs float64 reference after 1000 steps, docs/semantics.md §5, measured with
 #: |theta| <= ~4 ("scale atol with max|theta|").
 RTOL32, ATOL32, ATOL32_SCALE = 1e-4, 5e-5, 4.0
 
@@ -75,7 +75,7 @@ def _log_uniform(lo_exp: float, hi_exp: float):
 #: sign-like updates (lr * m / |g_t|) whose rounding differences grow chaotically (measured: 1e-16
 #: differences became 1e-2 within 300 steps in float64 for b2 = 0, rho = 0, alpha = 0.02).  So the
 #: long runs draw those rates from [0.5, 0.999] (float64) / [0.9, 0.999] (float32, also b1 <= 0.99
-#: and lr >= 1e-3, the regime in which semantics.md section 5 measured its float32 tolerances),
+#: and lr >= 1e-3, the regime in which docs/semantics.md §5 measured its float32 tolerances),
 #: and the full domains, including every rate at 0, are covered by one-step checks from an
 #: arbitrary state (test_reference_numpy.py::test_one_step_full_domain), where nothing amplifies.
 RANGES = {
@@ -394,12 +394,12 @@ def tolerances(expected: np.ndarray, actual_dtype) -> tuple[float, float]:
 def assert_snapshots_close(actual: dict, expected: dict, *, dtype, where: str, label: str = "",
                            required=None, expected_is_float32: bool = False) -> None:
     """Every key of ``expected`` must be in ``actual`` and agree: float64 to rtol=atol=1e-12,
-    float32 arrays to semantics.md section 5's 1000-step tolerances; step counters exactly;
+    float32 arrays to docs/semantics.md §5's 1000-step tolerances; step counters exactly;
     float64 scalar state (NAdam's mu_product, computed in float64 for both dtypes) to 1e-12.
 
     ``expected_is_float32``: the expected values are themselves a float32 run (torch's), not the
     float64 truth.  Each float32 run may be off the float64 trajectory by the float32 tolerance, so
-    two of them may be twice that apart (triangle inequality; semantics.md measured torch-f32 vs
+    two of them may be twice that apart (triangle inequality; docs/semantics.md §5 measured torch-f32 vs
     numpy-f32 at about twice f32 vs f64, and 1.3e-4 relative was seen here on AdamW's v)."""
     for key in (required or ()):
         assert key in expected and key in actual, f"{where}: snapshot key {key!r} missing"

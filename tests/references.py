@@ -1,11 +1,11 @@
 """Independent float64 NumPy references for every optimizer optforge generates.
 
-Written straight from ``shared/docs/algorithms.md`` (the document's formulas) and
-``shared/docs/semantics.md`` (PyTorch's choices where the document is silent), NOT from
+Written straight from ``docs/algorithms.md`` (the document's formulas) and
+``docs/semantics.md`` (PyTorch's choices where the document is silent), NOT from
 ``specs/`` or ``generated/``; this module deliberately does not import optforge.
 
-Conventions (algorithms.md, "Notation"): ``t`` is 1 on the first update, every state starts
-at 0 (NAdam's ``mu_product`` at 1, semantics 1.7), all operations are elementwise and in
+Conventions (docs/algorithms.md, "Notation"): ``t`` is 1 on the first update, every state starts
+at 0 (NAdam's ``mu_product`` at 1, docs/semantics.md §1.7), all operations are elementwise and in
 float64.  Each ``*_step`` function is pure: it takes the previous values and returns the new
 ones, never modifying its arguments.  :class:`Reference` runs any of them over a list of
 parameters with optforge's state names, so that a test can compare the two directly.
@@ -26,19 +26,19 @@ def _f64(x) -> np.ndarray:
 
 # --------------------------------------------------------------------------------- baselines
 def sgd_step(theta, g, *, lr):
-    """algorithms.md, SGD: theta_t = theta_{t-1} - eta g_t."""
+    """docs/algorithms.md §1, SGD: theta_t = theta_{t-1} - eta g_t."""
     return _f64(theta - lr * g)
 
 
 def momentum_step(theta, v, g, *, lr, mu):
-    """algorithms.md, Momentum (document form, v includes the learning rate):
+    """docs/algorithms.md §1, Momentum (document form, v includes the learning rate):
     v_t = mu v_{t-1} + eta g_t;  theta_t = theta_{t-1} - v_t,  g_t = grad f(theta_{t-1})."""
     v = mu * v + lr * g
     return _f64(theta - v), _f64(v)
 
 
 def nag_step(theta, v, grad_at: Callable[[np.ndarray], np.ndarray], *, lr, mu):
-    """algorithms.md, NAG in the document's look-ahead form:
+    """docs/algorithms.md §4, NAG in the document's look-ahead form:
     v_t = mu v_{t-1} + eta grad f(theta_{t-1} - mu v_{t-1});  theta_t = theta_{t-1} - v_t.
 
     ``grad_at(x)`` returns grad f(x); it is called once, at the look-ahead point.
@@ -50,21 +50,21 @@ def nag_step(theta, v, grad_at: Callable[[np.ndarray], np.ndarray], *, lr, mu):
 
 
 def adagrad_step(theta, G, g, *, lr, eps):
-    """algorithms.md, AdaGrad with PyTorch's eps placement (semantics 1.2, eps OUTSIDE sqrt):
+    """docs/algorithms.md §1, AdaGrad with PyTorch's eps placement (docs/semantics.md §1.2, eps OUTSIDE sqrt):
     G_t = G_{t-1} + g_t^2;  theta_t = theta_{t-1} - eta g_t / (sqrt(G_t) + eps)."""
     G = G + g * g
     return _f64(theta - lr * g / (np.sqrt(G) + eps)), _f64(G)
 
 
 def adagrad_eps_in_sqrt_step(theta, G, g, *, lr, eps):
-    """AdaGrad, the other eps placement (optax/Keras, semantics 1.2, eps INSIDE sqrt):
+    """AdaGrad, the other eps placement (optax/Keras, docs/semantics.md §1.2, eps INSIDE sqrt):
     G_t = G_{t-1} + g_t^2;  theta_t = theta_{t-1} - eta g_t / sqrt(G_t + eps)."""
     G = G + g * g
     return _f64(theta - lr * g / np.sqrt(G + eps)), _f64(G)
 
 
 def adadelta_step(theta, Eg2, Edtheta2, g, *, rho, eps):
-    """algorithms.md, Adadelta (document section 1; no learning rate):
+    """docs/algorithms.md §2, Adadelta (document section 1; no learning rate):
     E[g^2]_t = rho E[g^2]_{t-1} + (1 - rho) g_t^2
     dtheta_t = - sqrt(E[dtheta^2]_{t-1} + eps) / sqrt(E[g^2]_t + eps) * g_t
     E[dtheta^2]_t = rho E[dtheta^2]_{t-1} + (1 - rho) dtheta_t^2
@@ -77,19 +77,19 @@ def adadelta_step(theta, Eg2, Edtheta2, g, *, rho, eps):
 
 
 def rmsprop_step(theta, v, g, *, lr, alpha, eps):
-    """semantics 1.4, torch RMSprop plain form (momentum=0, centered=False, eps OUTSIDE sqrt):
+    """docs/semantics.md §1.4, torch RMSprop plain form (momentum=0, centered=False, eps OUTSIDE sqrt):
     v_t = alpha v_{t-1} + (1 - alpha) g_t^2;  theta_t = theta_{t-1} - lr g_t / (sqrt(v_t) + eps)."""
     v = alpha * v + (1.0 - alpha) * g * g
     return _f64(theta - lr * g / (np.sqrt(v) + eps)), _f64(v)
 
 
 def _moments(m, v, g, b1, b2):
-    """algorithms.md, Adam: m_t = b1 m_{t-1} + (1-b1) g_t;  v_t = b2 v_{t-1} + (1-b2) g_t^2."""
+    """docs/algorithms.md §1, Adam: m_t = b1 m_{t-1} + (1-b1) g_t;  v_t = b2 v_{t-1} + (1-b2) g_t^2."""
     return _f64(b1 * m + (1.0 - b1) * g), _f64(b2 * v + (1.0 - b2) * g * g)
 
 
 def adam_step(theta, m, v, g, t, *, lr, b1, b2, eps):
-    """algorithms.md, Adam: mhat_t = m_t/(1-b1^t); vhat_t = v_t/(1-b2^t);
+    """docs/algorithms.md §1, Adam: mhat_t = m_t/(1-b1^t); vhat_t = v_t/(1-b2^t);
     theta_t = theta_{t-1} - eta mhat_t / (sqrt(vhat_t) + eps)."""
     m, v = _moments(m, v, g, b1, b2)
     mhat = m / (1.0 - b1**t)
@@ -98,7 +98,7 @@ def adam_step(theta, m, v, g, t, *, lr, b1, b2, eps):
 
 
 def adamw_step(theta, m, v, g, t, *, lr, b1, b2, eps, lam):
-    """algorithms.md, AdamW (decoupled decay on theta_{t-1}, multiplied by eta):
+    """docs/algorithms.md §3, AdamW (decoupled decay on theta_{t-1}, multiplied by eta):
     theta_t = theta_{t-1} - eta mhat_t / (sqrt(vhat_t) + eps) - eta lambda theta_{t-1}."""
     m, v = _moments(m, v, g, b1, b2)
     mhat = m / (1.0 - b1**t)
@@ -107,7 +107,7 @@ def adamw_step(theta, m, v, g, t, *, lr, b1, b2, eps, lam):
 
 
 def nadam_step(theta, m, v, g, t, *, lr, b1, b2, eps):
-    """algorithms.md, NAdam in the document's (simplified) form:
+    """docs/algorithms.md §5, NAdam in the document's (simplified) form:
     theta_t = theta_{t-1} - eta / (sqrt(vhat_t) + eps) * (b1 mhat_t + (1 - b1) g_t / (1 - b1^t))."""
     m, v = _moments(m, v, g, b1, b2)
     mhat = m / (1.0 - b1**t)
@@ -117,7 +117,7 @@ def nadam_step(theta, m, v, g, t, *, lr, b1, b2, eps):
 
 
 def nadam_t1_step(theta, m, v, g, t, *, lr, b1, b2, eps):
-    """semantics 1.7 (psi = inf, optax ``nadam``): the m-term's bias correction has exponent t+1:
+    """docs/semantics.md §1.7 (psi = inf, optax ``nadam``): the m-term's bias correction has exponent t+1:
     theta_t = theta_{t-1} - eta/(sqrt(vhat_t)+eps) * (b1 m_t/(1-b1^(t+1)) + (1-b1) g_t/(1-b1^t))."""
     m, v = _moments(m, v, g, b1, b2)
     vhat = v / (1.0 - b2**t)
@@ -126,12 +126,12 @@ def nadam_t1_step(theta, m, v, g, t, *, lr, b1, b2, eps):
 
 
 def nadam_mu(t, *, b1, psi):
-    """semantics 1.7, torch's momentum schedule: mu_t = b1 (1 - 0.5 * 0.96^(t psi))."""
+    """docs/semantics.md §1.7, torch's momentum schedule: mu_t = b1 (1 - 0.5 * 0.96^(t psi))."""
     return b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
 
 
 def nadam_scheduled_step(theta, m, v, mu_product, g, t, *, lr, b1, b2, eps, psi):
-    """semantics 1.7, torch.optim.NAdam (Dozat's Algorithm 2 with the schedule mu_t):
+    """docs/semantics.md §1.7, torch.optim.NAdam (Dozat's Algorithm 2 with the schedule mu_t):
     mu_product_t = mu_product_{t-1} * mu_t  (starts at 1)
     denom = sqrt(v_t / (1 - b2^t)) + eps
     theta_t = theta_{t-1} - lr (1-mu_t)/(1-mu_product_t) g_t/denom
@@ -149,7 +149,7 @@ def nadam_scheduled_step(theta, m, v, mu_product, g, t, *, lr, b1, b2, eps, psi)
 
 
 def nadam_t1_gap(m_t, v_t, t, *, lr, b1, b2, eps):
-    """semantics 1.7: from the same state, theta_doc_t = theta_t1_t - c_t with
+    """docs/semantics.md §1.7: from the same state, theta_doc_t = theta_t1_t - c_t with
     c_t = lr b1 m_t (1/(1-b1^t) - 1/(1-b1^(t+1))) / (sqrt(vhat_t) + eps), m_t/v_t the UPDATED moments."""
     vhat = v_t / (1.0 - b2**t)
     return _f64(lr * b1 * m_t * (1.0 / (1.0 - b1**t) - 1.0 / (1.0 - b1 ** (t + 1))) / (np.sqrt(vhat) + eps))
@@ -241,5 +241,5 @@ class Reference:
 
 def constant_mu_psi() -> float:
     """A finite psi for which mu_t == b1 exactly in float64 for every t >= 1
-    (semantics 1.7: 0.5*0.96**psi < 2**-54, about psi >= 900)."""
+    (docs/semantics.md §1.7: 0.5*0.96**psi < 2**-54, about psi >= 900)."""
     return math.ceil(math.log(2.0**-54 / 0.5) / math.log(0.96)) + 1.0

@@ -3,11 +3,11 @@
 * Sanity checks of the references themselves against numbers stated in the docs.
 * Every optimizer, class API and plain kernel function, float64 and float32, over 1000 steps of
   a parameter-dependent gradient, parameters and state compared at steps 1, 2, 10, 100, 1000
-  (float64 to rtol=atol=1e-12; float32 against the float64 reference to semantics.md section 5's
+  (float64 to rtol=atol=1e-12; float32 against the float64 reference to docs/semantics.md §5's
   1000-step tolerances, rtol=1e-4, atol=5e-5 scaled with max|value|/4).
 * Every optimizer, one step from an arbitrary state over the full hyperparameter domains
   (one-step tolerances: float64 1e-12, float32 rtol=2e-6, atol=1e-6).
-* semantics.md 1.7(b): from the same state, theta_doc = theta_t1 - c_t.
+* docs/semantics.md §1.7 (the c_t gap): from the same state, theta_doc = theta_t1 - c_t.
 """
 
 import math
@@ -58,7 +58,7 @@ def test_nag_reference_uses_the_lookahead_point_and_the_stored_form():
     np.testing.assert_allclose(seen[0], theta - mu * v, rtol=0, atol=1e-15)
     g = 3.0 * (theta - mu * v) - 1.0
     np.testing.assert_allclose(new_v, mu * v + lr * g, rtol=0, atol=1e-15)
-    # semantics 1.1: phi_t = phi_{t-1} - (1+mu) eta g_t - mu^2 v_{t-1}, with phi = theta - mu v.
+    # docs/semantics.md §1.1: phi_t = phi_{t-1} - (1+mu) eta g_t - mu^2 v_{t-1}, with phi = theta - mu v.
     phi_prev, phi_new = theta - mu * v, new_theta - mu * new_v
     np.testing.assert_allclose(phi_new, phi_prev - (1 + mu) * lr * g - mu**2 * v, rtol=0, atol=1e-14)
     # Corollary: with a gradient stream that does not depend on theta, NAG's theta is Momentum's.
@@ -124,7 +124,7 @@ def test_adam_reference_first_step_is_lr_sign_g(b1, b2):
 
 
 def test_adam_reference_bias_correction_for_a_constant_gradient():
-    # algorithms.md: for a constant gradient mhat_t = g and vhat_t = g^2 for every t, so every
+    # docs/algorithms.md §7: for a constant gradient mhat_t = g and vhat_t = g^2 for every t, so every
     # step is lr*g/(|g| + eps).
     g, lr, eps = np.array([0.5, -2.0]), 1e-2, 1e-8
     theta, m, v = np.zeros(2), np.zeros(2), np.zeros(2)
@@ -148,14 +148,14 @@ def test_adamw_reference_is_adam_plus_decoupled_decay():
 
 
 def test_nadam_references_first_steps_match_semantics_17():
-    # semantics 1.7: first step, document 1.9*lr*sign(g); exponent t+1 (1 + b1/(1+b1))*lr*sign(g).
+    # docs/semantics.md §1.7: first step, document 1.9*lr*sign(g); exponent t+1 (1 + b1/(1+b1))*lr*sign(g).
     g, lr = np.array([2.0, -0.3]), 1e-3
     kw = dict(lr=lr, b1=0.9, b2=0.999, eps=1e-8)
     doc = R.nadam_step(np.zeros(2), np.zeros(2), np.zeros(2), g, 1, **kw)[0]
     t1 = R.nadam_t1_step(np.zeros(2), np.zeros(2), np.zeros(2), g, 1, **kw)[0]
     np.testing.assert_allclose(-doc, 1.9 * lr * np.sign(g), rtol=1e-7)
     np.testing.assert_allclose(-t1, (1 + 0.9 / 1.9) * lr * np.sign(g), rtol=1e-7)
-    # Dropping the Nesterov term gives Adam back (algorithms.md): b1*mhat + (1-b1)*g/(1-b1^t) -> mhat.
+    # Dropping the Nesterov term gives Adam back (docs/algorithms.md §5): b1*mhat + (1-b1)*g/(1-b1^t) -> mhat.
     rng = np.random.default_rng(1)
     th, m, v, gg = rng.normal(size=4), rng.normal(size=4), rng.uniform(0, 1, 4), rng.normal(size=4)
     d = R.nadam_step(th, m, v, gg, 5, **kw)
@@ -168,7 +168,7 @@ def test_nadam_references_first_steps_match_semantics_17():
 
 
 def test_nadam_scheduled_reference_schedule_and_psi_inf_limit():
-    # semantics 1.7: psi = 4e-3, b1 = 0.9 gives mu_1 = 0.450, mu_1000 = 0.518.
+    # docs/semantics.md §1.7: psi = 4e-3, b1 = 0.9 gives mu_1 = 0.450, mu_1000 = 0.518.
     assert R.nadam_mu(1, b1=0.9, psi=4e-3) == pytest.approx(0.450, abs=5e-4)
     assert R.nadam_mu(1000, b1=0.9, psi=4e-3) == pytest.approx(0.518, abs=5e-4)
     psi = R.constant_mu_psi()
@@ -328,7 +328,7 @@ def _one_step_tolerances(expected, dtype):
     if np.dtype(dtype) == np.float64:
         return 1e-12, 1e-12
     scale = float(np.max(np.abs(expected))) if expected.size else 0.0
-    return 2e-6, 1e-6 * max(1.0, scale / 4.0)  # semantics.md section 5, one step from an arbitrary state
+    return 2e-6, 1e-6 * max(1.0, scale / 4.0)  # docs/semantics.md §5, one step from an arbitrary state
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=DTYPE_IDS)
@@ -397,7 +397,7 @@ def test_one_step_full_domain(name, dtype):
     check()
 
 
-# ================================================================== semantics 1.7(b): the c_t gap
+# ========================================================= docs/semantics.md §1.7: the c_t gap
 def _nadam_state_strategy():
     return st.fixed_dictionaries(dict(
         lr=st.floats(-5, -1).map(lambda e: 10.0**e), b1=st.floats(0.05, 0.999), b2=st.floats(0.0, 0.9999),
@@ -408,7 +408,7 @@ def _nadam_state_strategy():
 @given(h=_nadam_state_strategy(), t=st.integers(1, 300), seed=st.integers(0, 2**32 - 1))
 @example(h=dict(lr=1e-2, b1=0.9, b2=0.999, eps=1e-8), t=7, seed=0)
 def test_nadam_document_is_t1_minus_c_t_from_the_same_state(h, t, seed):
-    """semantics 1.7(b), on the references and on the generated kernels nadam / nadam_t1 (float64)."""
+    """docs/semantics.md §1.7 (the c_t gap), on the references and on the generated kernels nadam / nadam_t1 (float64)."""
     rng = np.random.default_rng(seed)
     theta, g, m = rng.uniform(-4, 4, 50), rng.normal(0, 2, 50), rng.normal(0, 1, 50)
     v = rng.uniform(0, 4, 50)
@@ -430,4 +430,4 @@ def test_nadam_document_is_t1_minus_c_t_from_the_same_state(h, t, seed):
     np.testing.assert_allclose(k1, t1, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(kd, k1 - R.nadam_t1_gap(kmd, kvd, t, **h), rtol=1e-12, atol=1e-12)
     if t == 7 and h["b1"] == 0.9:
-        assert np.max(np.abs(doc - t1)) > 1e-6  # the gap is real (semantics: 4.2e-5 at t = 7)
+        assert np.max(np.abs(doc - t1)) > 1e-6  # the gap is real (docs/semantics.md §1.7: 4.2e-5 at t = 7)

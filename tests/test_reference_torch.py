@@ -1,4 +1,4 @@
-"""optforge's generated optimizers against torch.optim (2.13, CPU), per semantics.md section 5.
+"""optforge's generated optimizers against torch.optim (2.13, CPU), per docs/semantics.md §5.
 
 * Every optimizer that torch has: 1000 steps of a parameter-dependent gradient (each side
   evaluates it at its own parameter variable), parameters and state compared through the
@@ -12,9 +12,9 @@
   NAdam(momentum_decay=inf), NAdamScheduled is NAdam(momentum_decay=psi), both under a float64
   default dtype.  The document's NAdam and AdagradEpsInSqrt have no torch counterpart (NumPy only).
 * float64 to rtol=atol=1e-12; float32 kernels against torch float64 to the 1000-step tolerances
-  of semantics.md section 5 (rtol=1e-4, atol=5e-5 scaled with max|value|/4), and against torch
+  of docs/semantics.md §5 (rtol=1e-4, atol=5e-5 scaled with max|value|/4), and against torch
   float32 to twice those (two float32 runs, each within them of the float64 trajectory).
-* semantics 1.7 / section 5 NAdam (a), (b): from a pre-populated torch state, m, v, step match and
+* docs/semantics.md §1.7 and §5, NAdam (a), (b): from a pre-populated torch state, m, v, step match and
   theta_doc = theta_torch - c_t.
 """
 
@@ -33,7 +33,7 @@ DTYPES = [np.float64, np.float32]
 DTYPE_IDS = ["f64", "f32"]
 TORCH_DTYPE = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}
 
-#: Which torch code paths exist for each optimizer (semantics 2.1): "single" is foreach=False.
+#: Which torch code paths exist for each optimizer (docs/semantics.md §2.1): "single" is foreach=False.
 PATHS = {
     "sgd": ("single", "foreach", "fused"),
     "momentum": ("single", "foreach", "fused"),
@@ -46,7 +46,7 @@ PATHS = {
     "nadam_t1": ("single", "foreach"),
     "nadam_scheduled": ("single", "foreach"),
 }
-#: No torch counterpart: the document's NAdam (semantics 1.7) and AdaGrad with eps inside the sqrt.
+#: No torch counterpart: the document's NAdam (docs/semantics.md §1.7) and AdaGrad with eps inside the sqrt.
 NUMPY_ONLY = {"nadam", "adagrad_eps_in_sqrt"}
 #: optforge state name -> (torch state name, factor): optforge value = factor(h) * torch value.
 STATE_MAP = {
@@ -119,7 +119,7 @@ def torch_optimizer(name, h, params, path):
 
 
 def torch_context(name):
-    """NAdam needs a float64 default dtype for its mu_product (semantics 1.7 and section 5)."""
+    """NAdam needs a float64 default dtype for its mu_product (docs/semantics.md §1.7 and §5)."""
     return H.default_dtype(torch.float64) if name.startswith("nadam") else contextlib.nullcontext()
 
 
@@ -219,7 +219,7 @@ def _nadam_h():
 @given(h=_nadam_h(), t=st.integers(1, 300), seed=st.integers(0, 2**32 - 1))
 @example(h=dict(lr=1e-2, b1=0.9, b2=0.999, eps=1e-8), t=7, seed=0)
 def test_torch_nadam_psi_inf_one_step_is_document_plus_c_t(h, t, seed):
-    """semantics section 5, NAdam (a) and (b), one step at step t from the same state."""
+    """docs/semantics.md §5, NAdam (a) and (b), one step at step t from the same state."""
     rng = np.random.default_rng(seed)
     theta, g, m, v = rng.uniform(-4, 4, 64), rng.normal(0, 2, 64), rng.normal(0, 1, 64), rng.uniform(0, 4, 64)
     with H.default_dtype(torch.float64):
@@ -245,7 +245,7 @@ def test_torch_nadam_psi_inf_one_step_is_document_plus_c_t(h, t, seed):
     np.testing.assert_allclose(k1, got_theta, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(kd, got_theta - R.nadam_t1_gap(m_t, v_t, t, **h), rtol=1e-12, atol=1e-12)
     if t == 7 and h["b1"] == 0.9:
-        assert np.max(np.abs(got_theta - doc)) > 1e-6  # torch is not the document (semantics: 4.2e-5)
+        assert np.max(np.abs(got_theta - doc)) > 1e-6  # torch is not the document (docs/semantics.md §1.7: 4.2e-5)
 
 
 @H.ref_settings(max_examples=20)

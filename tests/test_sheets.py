@@ -119,7 +119,7 @@ def test_nag_sheet_has_both_forms_and_the_change_of_variables(rendered):
     derived = text.split("Change of variables", 1)[1]
     derived_rows = equation_lines(derived)
     assert derived_rows["g_t"] == r"\nabla f(\phi_{t-1})"
-    # phi is updated first, from v_{t-1}; then v (semantics.md 1.1: phi_t = phi_{t-1} - (1+mu) eta g_t - mu^2 v_{t-1})
+    # phi is updated first, from v_{t-1}; then v (docs/semantics.md §1.1: phi_t = phi_{t-1} - (1+mu) eta g_t - mu^2 v_{t-1})
     assert list(derived_rows) == ["g_t", r"\phi_t", "v_t"]
     assert derived_rows[r"\phi_t"] == r"\phi_{t-1} - \eta (\mu + 1) g_t - \mu^{2} v_{t-1}"
     assert derived_rows["v_t"] == r"\mu v_{t-1} + \eta g_t"

@@ -3,7 +3,7 @@
 Trajectories: a small MLP (two parameter groups with their own hyperparameters, a 0-dim parameter and a
 parameter that never gets a gradient) trained for 200 minibatch steps on a synthetic regression task,
 from the same seed, with torch.optim.X (foreach=False) and optforge.torch.X: float64 to rtol = atol =
-1e-12, float32 within rtol=1e-4, atol=5e-5 (semantics.md 5; the module docstring of optforge.torch).
+1e-12, float32 within rtol=1e-4, atol=5e-5 (docs/semantics.md §5; the module docstring of optforge.torch).
 The document's NAdam has no torch counterpart and is compared with the document's formula written here
 in torch ops.
 """
