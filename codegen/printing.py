@@ -1,24 +1,22 @@
-"""Printers: SymPy expressions to the Python/Numba source of a kernel.
+"""Printers: a :class:`~optforge.codegen.lower.LoweredKernel` printed as Python source.
 
-Printers print expressions only; templates lay out files.  A kernel has two kinds of
-code, and this module turns a spec into both:
+Printers print expressions only; templates lay out files.  Siblings, each printing the same
+lowered value:
 
-* per-step scalars (everything that depends only on hyperparameters, ``t`` and scalar
-  state), printed as plain Python float64 arithmetic, computed once per step;
-* the per-element loop body, where every scalar subexpression has been hoisted out
-  and named, so the loop sees only casts of those scalars and element arithmetic in
-  the array's dtype (a Python float or integer literal inside the loop would promote
-  float32 math to float64).
+* :class:`ScalarPrinter`: the per-step scalars as plain Python float64 arithmetic;
+* :class:`ElementPrinter`: the per-element loop body of the Numba kernels (no literals, so
+  float32 arithmetic stays float32);
+* :func:`numpy_naive_source` and :func:`numpy_inplace_source`: the same element arithmetic on
+  whole NumPy arrays, the baselines the benchmark compares the kernels against;
+* LaTeX is printed from the same spec by ``codegen/sheets.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import sympy as sp
 from sympy.printing.pycode import PythonCodePrinter
 
-from optforge.specs.language import GRAD, THETA, Spec
+from .lower import LoweredKernel, is_negation, negated, split_mul
 
 
 class ScalarPrinter(PythonCodePrinter):
@@ -47,116 +45,6 @@ class ScalarPrinter(PythonCodePrinter):
         return super()._print_Pow(expr, rational)
 
 
-_NUMBER_NAMES = {1: "one", 2: "two", 3: "three", sp.S.Half: "half"}
-
-
-def _scalar_name(expr: sp.Expr) -> str:
-    """A readable name for a hoisted scalar subexpression (``1 - b1`` -> ``one_minus_b1``)."""
-    if expr.is_Symbol:
-        return expr.name
-    if expr.is_Number:
-        return _NUMBER_NAMES.get(expr, "c_" + str(expr).replace("/", "_over_").replace(".", "p").replace("-", "neg"))
-    if isinstance(expr, sp.Pow):
-        base, exp = expr.args
-        if exp == -1:
-            return "inv_" + _scalar_name(base)
-        if exp == sp.S.Half:
-            return "sqrt_" + _scalar_name(base)
-        return f"{_scalar_name(base)}_pow_{_scalar_name(exp)}"
-    if isinstance(expr, sp.Add):
-        parts = []
-        for i, term in enumerate(sorted(expr.args, key=lambda a: (not a.is_Number, sp.default_sort_key(a)))):
-            if term.could_extract_minus_sign():
-                parts.append(("neg_" if i == 0 else "minus_") + _scalar_name(-term))
-            else:
-                parts.append(("" if i == 0 else "plus_") + _scalar_name(term))
-        return "_".join(parts)
-    if isinstance(expr, sp.Mul):
-        coeff, rest = expr.as_coeff_Mul()
-        if coeff == -1:
-            return "neg_" + _scalar_name(rest)
-        return "_".join(_scalar_name(a) for a in expr.args)
-    return type(expr).__name__.lower() + "_" + "_".join(_scalar_name(a) for a in expr.args)
-
-
-@dataclass
-class KernelPlan:
-    """Everything the kernel template needs, as strings already printed."""
-
-    spec: Spec
-    hypers: list[str]
-    scalar_state: list[str]
-    arrays: list[str]  # theta, then per-element state
-    scalar_lines: list[tuple[str, str, str]] = field(default_factory=list)  # (name, code, spec expression)
-    scalar_state_updates: list[str] = field(default_factory=list)
-    hoisted: list[tuple[str, str]] = field(default_factory=list)  # (kernel argument, what it is)
-    body: list[tuple[str, str, str]] = field(default_factory=list)  # (target, code, spec expression)
-
-    @property
-    def kernel_args(self) -> list[str]:
-        return [name for name, _ in self.hoisted]
-
-
-class _Hoister:
-    """Splits element expressions into element arithmetic and named per-step scalars."""
-
-    def __init__(self, scalar_names: set[str], taken: set[str]):
-        self.scalar_names = scalar_names
-        self.taken = set(taken)
-        self.by_expr: dict[sp.Expr, sp.Symbol] = {}
-        self.order: list[tuple[sp.Symbol, sp.Expr]] = []
-
-    def is_scalar(self, expr: sp.Expr) -> bool:
-        return all(s.name in self.scalar_names for s in expr.free_symbols)
-
-    def ref(self, expr: sp.Expr) -> sp.Symbol:
-        expr = sp.sympify(expr)
-        if expr in self.by_expr:
-            return self.by_expr[expr]
-        name = _scalar_name(expr)
-        if expr.is_Symbol:
-            name = expr.name
-        elif len(name) > 28 or not name.isidentifier() or name in self.taken:
-            base = name if name.isidentifier() and len(name) <= 28 else "k"
-            i = 1
-            while f"{base}_{i}" in self.taken:
-                i += 1
-            name = f"{base}_{i}"
-        self.taken.add(name)
-        symbol = sp.Symbol(name, real=True)
-        self.by_expr[expr] = symbol
-        self.order.append((symbol, expr))
-        return symbol
-
-    def __call__(self, expr: sp.Expr) -> sp.Expr:
-        if expr.is_Number or (expr.free_symbols and self.is_scalar(expr)):
-            return self.ref(expr)
-        if expr.is_Symbol:
-            return expr
-        if isinstance(expr, sp.Add):
-            scalar = [a for a in expr.args if self.is_scalar(a)]
-            element = [self(a) for a in expr.args if not self.is_scalar(a)]
-            parts = element + ([self.ref(sp.Add(*scalar))] if scalar else [])
-            return sp.Add(*parts, evaluate=False)
-        if isinstance(expr, sp.Mul):
-            scalar = [a for a in expr.args if self.is_scalar(a)]
-            element = [self(a) for a in expr.args if not self.is_scalar(a)]
-            factor = sp.Mul(*scalar)
-            sign = 1
-            if factor.as_coeff_Mul()[0].is_negative:
-                sign, factor = -1, -factor
-            numerator = [e for e in element if not (isinstance(e, sp.Pow) and e.exp.is_negative)]
-            if factor != 1 or not numerator:
-                element = [self.ref(factor)] + element
-            result = sp.Mul(*element, evaluate=False)
-            return -result if sign == -1 else result
-        if isinstance(expr, sp.Pow):
-            return sp.Pow(self(expr.base), expr.exp, evaluate=False)
-        if isinstance(expr, (sp.Function, sp.Max, sp.Min)):
-            return expr.func(*[self(a) for a in expr.args], evaluate=False)
-        raise TypeError(f"cannot hoist {expr!r}")  # pragma: no cover - validation forbids it
-
-
 class ElementPrinter:
     """Prints loop-body expressions: no literals, ``np.sqrt``, integer powers as products."""
 
@@ -179,13 +67,10 @@ class ElementPrinter:
                 else:
                     out += " + " + self.p(term, "add")
             return f"({out})" if parent in ("mul", "pow", "sub", "neg", "div") else out
+        if is_negation(e):
+            return "-" + self.p(negated(e), "neg")
         if isinstance(e, sp.Mul):
-            if e.could_extract_minus_sign() and sp.S.NegativeOne in e.args:
-                inner = sp.Mul(*[a for a in e.args if a != sp.S.NegativeOne], evaluate=False)
-                return "-" + self.p(inner, "neg")
-            numer = [a for a in e.args if not (isinstance(a, sp.Pow) and a.exp.is_negative)]
-            denom = [sp.Pow(a.base, -a.exp, evaluate=False) if a.exp != -1 else a.base
-                     for a in e.args if isinstance(a, sp.Pow) and a.exp.is_negative]
+            numer, denom = split_mul(e)
             if not numer:
                 raise ValueError(f"a quotient without numerator reached the printer: {e}")  # hoister adds one
             out = "*".join(self.p(a, "mul") for a in numer)
@@ -213,29 +98,138 @@ class ElementPrinter:
         raise ValueError(f"unsupported element expression {e!r}")  # pragma: no cover
 
 
-def plan_kernel(spec: Spec) -> KernelPlan:
-    """Split a spec into per-step scalars and a loop body.  Specs whose gradient is taken away from
-    the stored parameters are first put in their stored-gradient form (NAG)."""
-    spec = spec.stored_gradient_form()
-    scalars = spec.scalar_names()
-    arrays = ["theta"] + [s.name for s in spec.element_state]
-    plan = KernelPlan(spec, hypers=[h.name for h in spec.hyperparameters],
-                      scalar_state=[s.name for s in spec.scalar_state], arrays=arrays)
-    scalar_printer = ScalarPrinter()
-    element_names = {"theta", "g"} | {s.name for s in spec.element_state}
-    taken = set(scalars) | element_names | {a.name for a in spec.assignments} | {"i", "n", "np", "numba"}
-    hoist = _Hoister(scalars, taken)
-    local = {n: f"{n}_i" for n in element_names}
+def element_locals(kernel: LoweredKernel) -> dict[str, str]:
+    """Loop-local names of the arrays' elements: ``theta_i``, ``g_i``, ``m_i``, ..."""
+    return {n: f"{n}_i" for n in ("theta", "g") + kernel.element_state}
+
+
+def scalar_lines(kernel: LoweredKernel) -> list[tuple[str, str, str]]:
+    """(name, float64 code, spec expression) of every per-step scalar, in order."""
+    printer = ScalarPrinter()
+    return [(a.name, printer.doprint(a.expr), sp.sstr(a.expr)) for a in kernel.scalar_assignments]
+
+
+def element_lines(kernel: LoweredKernel) -> list[tuple[str, str, str]]:
+    """(target, code, spec expression) of the loop body, in order."""
+    local = element_locals(kernel)
     printer = ElementPrinter(local)
-    for a in spec.assignments:
-        if a.name in scalars:
-            if a.name in plan.scalar_state:
-                plan.scalar_state_updates.append(a.name)
-            plan.scalar_lines.append((a.name, scalar_printer.doprint(a.expr), sp.sstr(a.expr)))
-        else:
-            plan.body.append((local.get(a.name, a.name), printer(hoist(a.expr)), sp.sstr(a.expr)))
-    for symbol, expr in hoist.order:
-        plan.hoisted.append((symbol.name, sp.sstr(expr)))
-        if not (expr.is_Symbol and expr.name == symbol.name):
-            plan.scalar_lines.append((symbol.name, scalar_printer.doprint(expr), sp.sstr(expr)))
-    return plan
+    return [(local.get(a.target, a.target), printer(a.expr), sp.sstr(a.source)) for a in kernel.element_assignments]
+
+
+# ------------------------------------------------------------------ NumPy baselines (the benchmark's)
+def numpy_naive_source(kernel: LoweredKernel) -> str:
+    """``step(theta, g, *state, *kernel_args)``: the loop body applied to whole arrays, every
+    operation allocating a temporary (what a direct NumPy transcription does)."""
+    args = ", ".join(("theta", "g") + kernel.element_state + kernel.kernel_args)
+    lines = [f"def step({args}):", "    theta_i = theta", "    g_i = g"]
+    lines += [f"    {s}_i = {s}" for s in kernel.element_state]
+    lines += [f"    {target} = {code}" for target, code, _ in element_lines(kernel)]
+    for a in kernel.arrays:
+        lines += [f"    if {a}_i is not {a}:", f"        {a}[...] = {a}_i"]
+    return "\n".join(lines) + "\n"
+
+
+class _InPlacePrinter:
+    """The loop body as ufunc calls with ``out=``: named intermediates get a buffer each,
+    subexpressions share a small pool, and the last operation of an assignment to theta or a
+    state array writes into that array (the body rebinds names, so no old value is read later)."""
+
+    def __init__(self, kernel: LoweredKernel):
+        self.kernel = kernel
+        self.arrays = {n: n for n in ("theta", "g") + kernel.element_state}
+        self.scalars = set(kernel.kernel_args)
+        self.lines: list[str] = []
+        self.free: list[str] = []
+        self.n_buffers = 0
+        self.where: dict[str, str] = dict(self.arrays)  # name -> the array holding its value now
+        for a in kernel.element_assignments:
+            self.assign(a.target, a.expr)
+
+    def buffer(self) -> str:
+        if self.free:
+            return self.free.pop()
+        self.n_buffers += 1
+        return f"_b[{self.n_buffers - 1}]"
+
+    def release(self, ref: str) -> None:
+        if ref.startswith("_b[") and ref not in self.where.values() and ref not in self.free:
+            self.free.append(ref)
+
+    def call(self, fn: str, operands: list, out: str | None) -> str:
+        refs = [self.emit(a, None) for a in operands]
+        for r in refs:
+            self.release(r)
+        out = out or self.buffer()
+        self.lines.append(f"    {fn}({', '.join(refs)}, out={out})")
+        return out
+
+    def chain(self, fn: str, first, rest: list, out: str | None) -> str:
+        """``first fn rest[0] fn rest[1] ...`` left to right, the last call into ``out``."""
+        if not rest:
+            return self.emit(first, out)
+        ref = self.emit(first, None)
+        for k, (op, operand) in enumerate(rest):
+            last = k == len(rest) - 1
+            r = self.emit(operand, None)
+            self.release(ref)
+            self.release(r)
+            target = out if (last and out) else self.buffer()
+            self.lines.append(f"    {op}({ref}, {r}, out={target})")
+            ref = target
+        return ref
+
+    def emit(self, e: sp.Expr, out: str | None) -> str:
+        """Code for ``e``; its value ends up in ``out`` (a fresh pool buffer if None)."""
+        if e.is_Symbol and e.name in self.scalars:
+            return f"_dt({e.name})"
+        if e.is_Symbol:
+            return self.where[e.name]
+        if isinstance(e, sp.Add):
+            terms = sorted(e.args, key=lambda a: a.could_extract_minus_sign())  # as ElementPrinter
+            rest = [("np.subtract", -t) if t.could_extract_minus_sign() else ("np.add", t) for t in terms[1:]]
+            return self.chain("", terms[0], rest, out)
+        if is_negation(e):
+            return self.call("np.negative", [negated(e)], out)
+        if isinstance(e, sp.Mul):
+            numer, denom = split_mul(e)
+            rest = [("np.multiply", a) for a in numer[1:]] + [("np.divide", d) for d in denom]
+            return self.chain("", numer[0], rest, out)
+        if isinstance(e, sp.Pow):
+            base, exp = e.args
+            if exp == sp.S.Half:
+                return self.call("np.sqrt", [base], out)
+            k = int(exp)
+            return self.chain("", base, [("np.multiply", base)] * (k - 1), out)
+        if isinstance(e, sp.Abs):
+            return self.call("np.absolute", [e.args[0]], out)
+        if isinstance(e, sp.sign):
+            return self.call("np.sign", [e.args[0]], out)
+        if isinstance(e, (sp.Max, sp.Min)):
+            fn = "np.maximum" if isinstance(e, sp.Max) else "np.minimum"
+            return self.chain("", e.args[0], [(fn, a) for a in e.args[1:]], out)
+        raise ValueError(f"cannot print {e!r} as NumPy calls")  # pragma: no cover
+
+    def assign(self, target: str, expr: sp.Expr) -> None:
+        # theta and the state arrays are written in place; a named intermediate (or a rebound g)
+        # gets a buffer of its own, and its previous buffer is free once the name is rebound.
+        out = self.arrays[target] if target in self.arrays and target != "g" else self.buffer()
+        ref = self.emit(expr, out)
+        if ref != out:  # a bare name or a scalar: copy
+            self.lines.append(f"    np.copyto({out}, {ref})")
+        old = self.where.get(target)
+        self.where[target] = out
+        if old is not None and old != out:
+            self.release(old)
+
+    def source(self) -> str:
+        args = ", ".join(("theta", "g") + self.kernel.element_state + self.kernel.kernel_args + ("_b", "_dt"))
+        tail = [f"    np.copyto({a}, {self.where[a]})" for a in self.kernel.arrays if self.where[a] != a]
+        return "\n".join([f"def step({args}):", *self.lines, *tail]) + "\n"
+
+
+def numpy_inplace_source(kernel: LoweredKernel) -> tuple[str, int]:
+    """``step(theta, g, *state, *kernel_args, _b, _dt)`` and the number of scratch buffers ``_b`` it
+    needs: the loop body as NumPy ufunc calls writing into preallocated arrays (``out=``); ``_dt``
+    is the arrays' scalar type, so the scalars do not promote float32 arithmetic."""
+    printer = _InPlacePrinter(kernel)
+    return printer.source(), printer.n_buffers

@@ -702,6 +702,12 @@ def _lines(eqs: Equations, texts: Texts) -> list[dict]:
     return [dict(lhs=line.lhs, rhs=line.rhs, meaning=texts(line.meaning)) for line in eqs.lines]
 
 
+def torch_call(spec: Spec) -> str:
+    """The matching torch.optim call as the sheets show it (with its note, as a comment)."""
+    te = spec.torch_equivalent
+    return te.call_text() + (f"  # {te.note}" if te.note else "")
+
+
 def sheet_context(spec: Spec, verdicts: Iterable, texts: Texts, registry: Iterable[str] = ()) -> dict:
     """Everything the sheet templates show, printed: the templates only lay it out."""
     eqs = equations(spec)
@@ -730,7 +736,7 @@ def sheet_context(spec: Spec, verdicts: Iterable, texts: Texts, registry: Iterab
         arrays=len(arrays), array_names=", ".join(arrays),
         derived=derived, properties=props,
         notes=[texts(n) for n in spec.framework_notes],
-        torch=code(spec.torch_equivalent) if spec.torch_equivalent else "",
+        torch=code(torch_call(spec)) if spec.torch_equivalent else "",
     )
 
 
@@ -908,18 +914,36 @@ def write_png(pdf: Path, out_dir: Path, pages: int = 4, dpi: int = 100) -> list[
 
 
 # ======================================================================== the command
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "optforge-sheets") -> int:
     """Render the equation sheets from the specs into generated/sheets/<lang>/ and build their PDFs
-    (latexmk), and PNG previews of the booklet's first pages (pdftoppm)."""
-    parser = argparse.ArgumentParser(prog="optforge-sheets", description=main.__doc__)
+    (latexmk), and PNG previews of the booklet's first pages (pdftoppm), into build/sheets/<lang>/."""
+    from .cli import default_build, default_generated, display, refuse_installed_package
+
+    parser = argparse.ArgumentParser(prog=prog, description=main.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+        f"examples:\n  {prog} --lang all           # every sheet and booklet, English and Korean\n"
+        f"  {prog} --lang ko adam nag   # two Korean sheets"))
     parser.add_argument("names", nargs="*", help="spec names, or 'booklet' (default: every spec and the booklet)")
     parser.add_argument("--lang", choices=LANGS + ("all",), default="en", help="language (default: en)")
-    parser.add_argument("--out", type=Path, default=generate.GENERATED / SHEETS,
-                        help="folder for <lang>/*.tex and the PDFs (default: generated/sheets)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for <lang>/*.tex (default: generated/sheets: the checkout's in an editable "
+                             "install, else ./generated/sheets)")
+    parser.add_argument("--build-dir", type=Path, default=None,
+                        help="folder for <lang>/*.pdf, the PNG previews and LaTeX's auxiliary files (default: "
+                             "build/sheets beside generated/; with --out and no --build-dir, --out itself)")
     parser.add_argument("--png-pages", type=int, default=4, help="booklet pages to preview as PNG (default 4)")
     parser.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="parallel LaTeX runs (default 2)")
     args = parser.parse_args(argv)
+    if args.build_dir is None:
+        args.build_dir = args.out if args.out is not None else default_build() / SHEETS
+    if args.out is None:
+        args.out = default_generated() / SHEETS
+    for folder in (args.out, args.build_dir):
+        refused = refuse_installed_package(folder)
+        if refused:
+            print(f"error: {refused}", file=sys.stderr)
+            return 2
     langs = list(LANGS) if args.lang == "all" else [args.lang]
     for lang in langs:
         message = tex_missing(lang)
@@ -955,23 +979,24 @@ def main(argv: list[str] | None = None) -> int:
     def build(tex: Path):
         t0 = time.perf_counter()
         try:
-            pdf = build_pdf(tex, tex.parent)
+            pdf = build_pdf(tex, args.build_dir / tex.parent.name)
             return tex, pdf, None, time.perf_counter() - t0
         except (LatexError, subprocess.TimeoutExpired) as e:
             return tex, None, e, time.perf_counter() - t0
 
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
         for i, (tex, pdf, error, seconds) in enumerate(pool.map(build, jobs), 1):
-            rel = tex.relative_to(args.out.parent) if tex.is_relative_to(args.out.parent) else tex
+            rel = display(tex)
             if error is None:
-                print(f"[{i}/{len(jobs)}] {rel} -> {pdf.name} ({seconds:.1f}s)", flush=True)
+                shown = pdf.name if pdf.parent == tex.parent.resolve() else display(pdf)
+                print(f"[{i}/{len(jobs)}] {rel} -> {shown} ({seconds:.1f}s)", flush=True)
             else:
                 failures += 1
                 print(f"[{i}/{len(jobs)}] {rel} FAILED: {error}", flush=True)
             if error is None and tex.stem == "booklet" and args.png_pages > 0:
                 try:
-                    for png in write_png(pdf, tex.parent, args.png_pages):
-                        print(f"      preview {png.name}")
+                    for png in write_png(pdf, pdf.parent, args.png_pages):
+                        print(f"      preview {display(png)}")
                 except FileNotFoundError as e:
                     print(f"      no preview: {e}")
     print(f"{len(jobs) - failures}/{len(jobs)} PDFs built in {time.perf_counter() - start:.1f}s"

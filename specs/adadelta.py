@@ -3,7 +3,8 @@
 import sympy as sp
 
 from .common import epsilon
-from .language import GRAD, THETA, UNIT_INTERVAL, Assign, FixedPoint, Hyperparameter, Scaling, Spec, State, StateCount
+from .language import (GRAD, THETA, UNIT_INTERVAL, Assign, FixedPoint, Hyperparameter, Scaling, Spec, State,
+                       StateCount, TorchEquivalent)
 from .sgd import SGD
 
 rho = Hyperparameter("rho", 0.95, UNIT_INTERVAL, "decay rate of both moving averages", r"\rho", api="rho")
@@ -29,7 +30,9 @@ ADADELTA = Spec(
         Assign(THETA, THETA + dtheta, "apply the update"),
     ],
     description="Adadelta (Zeiler 2012): an EMA of squared gradients and of squared updates; no learning rate.",
-    torch_equivalent="torch.optim.Adadelta(params, lr=1.0, rho=rho, eps=eps, weight_decay=0, foreach=False)",
+    torch_equivalent=TorchEquivalent("Adadelta",
+                                     {"rho": "rho", "eps": "eps"},
+                                     {"lr": 1.0, "weight_decay": 0.0}),
     framework_notes=(
         "PyTorch: identical with lr=1.0 (its default) and rho passed explicitly (its default is 0.9).",
         "optax: adadelta(learning_rate=1.0, rho=0.95) is identical; the default learning_rate=None "

@@ -7,7 +7,7 @@ root).  ``ADAGRAD_EPS_IN_SQRT`` is the optax/Keras placement, kept as a variant.
 import sympy as sp
 
 from .common import epsilon, learning_rate
-from .language import GRAD, THETA, T, Assign, ClosedForm, Limit, Spec, State, StateCount
+from .language import GRAD, THETA, T, Assign, ClosedForm, Limit, Spec, State, StateCount, TorchEquivalent
 
 lr, eps = learning_rate(1e-2), epsilon(1e-10)
 Gsum, denom = sp.Symbol("G", nonnegative=True), sp.Symbol("denom", real=True)
@@ -23,8 +23,9 @@ ADAGRAD = Spec(
         Assign(THETA, THETA - lr.symbol * GRAD / denom, "scaled step"),
     ],
     description="Per-coordinate step sizes shrinking with the accumulated squared gradients.",
-    torch_equivalent="torch.optim.Adagrad(params, lr=lr, eps=eps, lr_decay=0, weight_decay=0, "
-                     "initial_accumulator_value=0, foreach=False)",
+    torch_equivalent=TorchEquivalent("Adagrad",
+                                     {"lr": "lr", "eps": "eps"},
+                                     {"lr_decay": 0.0, "weight_decay": 0.0, "initial_accumulator_value": 0.0}),
     framework_notes=(
         "PyTorch: identical (eps outside the square root, accumulator starts at 0).",
         "optax and Keras: eps inside the square root (the Adagrad-eps-in-sqrt variant), accumulator starts "

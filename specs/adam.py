@@ -3,7 +3,7 @@
 import sympy as sp
 
 from .common import beta1, beta2, epsilon, learning_rate
-from .language import GRAD, THETA, T, Assign, ClosedForm, Scaling, Spec, State, StateCount
+from .language import GRAD, THETA, T, Assign, ClosedForm, Scaling, Spec, State, StateCount, TorchEquivalent
 
 lr, b1, b2, eps = learning_rate(1e-3), beta1(), beta2(), epsilon(1e-8)
 m, v = sp.Symbol("m", real=True), sp.Symbol("v", nonnegative=True)
@@ -28,8 +28,9 @@ ADAM = Spec(
         Assign(THETA, THETA - lr.symbol * mhat / (sp.sqrt(vhat) + eps.symbol), "adaptive step"),
     ],
     description="Adaptive per-coordinate steps from bias-corrected moment averages, with momentum.",
-    torch_equivalent="torch.optim.Adam(params, lr=lr, betas=(b1, b2), eps=eps, weight_decay=0, "
-                     "amsgrad=False, maximize=False, foreach=False)",
+    torch_equivalent=TorchEquivalent("Adam",
+                                     {"lr": "lr", "betas": ("b1", "b2"), "eps": "eps"},
+                                     {"weight_decay": 0.0, "amsgrad": False, "maximize": False}),
     framework_notes=(
         "PyTorch (also fused=True, foreach=True) and optax adam (eps_root=0): identical.",
         "Keras Adam uses the 'epsilon hat' form, eps_t = eps / sqrt(1 - b2^t), default eps 1e-7: it differs.",

@@ -9,7 +9,7 @@ import dataclasses
 import sympy as sp
 
 from .common import beta1, beta2, epsilon, learning_rate
-from .language import GRAD, THETA, T, Assign, Identity, Spec, State, StateCount
+from .language import GRAD, THETA, T, Assign, Identity, Spec, State, StateCount, TorchEquivalent
 
 lr, b1 = learning_rate(2e-3), beta1()
 b2 = dataclasses.replace(beta2(), meaning="decay rate of the infinity-norm average")
@@ -30,7 +30,9 @@ ADAMAX = Spec(
         Assign(THETA, THETA - lr.symbol / (1 - b1.symbol**T) * m / u, "bias-corrected step scaled by the max norm"),
     ],
     description="Adam with the infinity norm in place of the second moment (no bias correction needed for u).",
-    torch_equivalent="torch.optim.Adamax(params, lr=lr, betas=(b1, b2), eps=eps, weight_decay=0, foreach=False)",
+    torch_equivalent=TorchEquivalent("Adamax",
+                                     {"lr": "lr", "betas": ("b1", "b2"), "eps": "eps"},
+                                     {"weight_decay": 0.0}),
     framework_notes=("PyTorch: identical (eps inside the max).",
                      "optax adamax and Keras Adamax add eps outside: m / (u + eps) with u = max(b2 u, |g|)."),
     api_class="Adamax",

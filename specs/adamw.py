@@ -4,7 +4,7 @@ import sympy as sp
 
 from .adam import ADAM, eps, lr, mhat, vhat
 from .common import weight_decay
-from .language import GRAD, THETA, Assign, Equivalent, StateCount
+from .language import GRAD, THETA, Assign, Equivalent, StateCount, TorchEquivalent
 
 lam = weight_decay(1e-2)
 
@@ -14,8 +14,9 @@ ADAMW = ADAM.variant(
     assign=[Assign(THETA, THETA - lr.symbol * mhat / (sp.sqrt(vhat) + eps.symbol) - lr.symbol * lam.symbol * THETA,
                    "adaptive step plus decay of the previous parameters")],
     description="Adam whose weight decay shrinks theta_{t-1} directly instead of entering the gradient.",
-    torch_equivalent="torch.optim.AdamW(params, lr=lr, betas=(b1, b2), eps=eps, weight_decay=lam, "
-                     "amsgrad=False, foreach=False)",
+    torch_equivalent=TorchEquivalent("AdamW",
+                                     {"lr": "lr", "betas": ("b1", "b2"), "eps": "eps", "weight_decay": "lam"},
+                                     {"amsgrad": False}),
     framework_notes=(
         "PyTorch AdamW (also fused=True, foreach=True) and optax adamw: identical (decay multiplied by lr); "
         "default lambda: PyTorch 1e-2, optax 1e-4.",

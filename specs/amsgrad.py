@@ -8,7 +8,7 @@ import sympy as sp
 
 from .adam import ADAM, b2, bc2, v, vhat
 from .adamw import ADAMW
-from .language import T, Assign, NonNegative, State, StateCount
+from .language import T, Assign, NonNegative, State, StateCount, TorchEquivalent
 
 vmax = sp.Symbol("vmax", nonnegative=True)
 _amsgrad = dict(
@@ -27,15 +27,17 @@ ADAM_AMSGRAD = ADAM.variant(
     "adam_amsgrad", "Adam (AMSGrad)", **_amsgrad,
     description="Adam whose second moment is replaced by its running maximum, so steps cannot grow from a "
                 "shrinking v.",
-    torch_equivalent="torch.optim.Adam(params, lr=lr, betas=(b1, b2), eps=eps, weight_decay=0, amsgrad=True, "
-                     "foreach=False)",
+    torch_equivalent=TorchEquivalent("Adam",
+                                     {"lr": "lr", "betas": ("b1", "b2"), "eps": "eps"},
+                                     {"weight_decay": 0.0, "amsgrad": True}),
     api_class="AdamAMSGrad")
 
 ADAMW_AMSGRAD = ADAMW.variant(
     "adamw_amsgrad", "AdamW (AMSGrad)", **_amsgrad,
     description="AdamW with the AMSGrad running maximum of the second moment.",
-    torch_equivalent="torch.optim.AdamW(params, lr=lr, betas=(b1, b2), eps=eps, weight_decay=lam, amsgrad=True, "
-                     "foreach=False)",
+    torch_equivalent=TorchEquivalent("AdamW",
+                                     {"lr": "lr", "betas": ("b1", "b2"), "eps": "eps", "weight_decay": "lam"},
+                                     {"amsgrad": True}),
     api_class="AdamWAMSGrad")
 
 SPECS = [ADAM_AMSGRAD, ADAMW_AMSGRAD]

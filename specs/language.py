@@ -25,7 +25,7 @@ __all__ = [
     "SpecError", "Hyperparameter", "State", "Assign", "Spec",
     "THETA", "GRAD", "T", "GradAt", "POSITIVE", "NONNEGATIVE", "UNIT_INTERVAL",
     "Property", "Equivalent", "ClosedForm", "FixedPoint", "Limit", "Scaling",
-    "StateCount", "Identity", "NonNegative", "ChangeOfVariables",
+    "StateCount", "Identity", "NonNegative", "ChangeOfVariables", "TorchEquivalent",
 ]
 
 # The inputs every spec shares: parameter, gradient, step counter (1 on the first update).
@@ -138,6 +138,32 @@ class Assign:
         return self.target.name
 
 
+@dataclass(frozen=True)
+class TorchEquivalent:
+    """The ``torch.optim`` call that computes a spec exactly, as data.
+
+    ``hypers`` maps torch's keyword arguments to the spec's hyperparameter names (a tuple of names
+    for a tuple argument such as ``betas``); ``options`` are torch keywords with fixed values;
+    ``state`` maps the spec's per-element and scalar state to torch's state keys (read off each
+    :class:`State`'s ``torch_name``); ``note`` says when the match needs more (a default dtype).
+    """
+
+    cls: str  # the class in torch.optim
+    hypers: Mapping[str, object] = field(default_factory=dict)
+    options: Mapping[str, object] = field(default_factory=dict)
+    note: str = ""
+
+    def call_text(self) -> str:
+        """The call as a reader writes it: ``torch.optim.Adam(params, lr=lr, betas=(b1, b2), ...)``."""
+        parts = []
+        for key, names in self.hypers.items():
+            parts.append(f"{key}=({', '.join(names)})" if isinstance(names, tuple) else f"{key}={names}")
+        for key, value in self.options.items():
+            parts.append(f"{key}={value!r}" if not (isinstance(value, float) and value == float("inf"))
+                         else f"{key}=float('inf')")
+        return f"torch.optim.{self.cls}(params, {', '.join(parts)})"
+
+
 def _free(expr: sp.Expr) -> set[sp.Symbol]:
     return {s for s in expr.free_symbols if isinstance(s, sp.Symbol)}
 
@@ -157,8 +183,8 @@ class Spec:
     param_latex: str = r"\theta"
     param_meaning: str = "parameters"
     references: tuple[str, ...] = ()
-    #: ``torch.optim`` call that matches this spec exactly (sheets, docs), or None
-    torch_equivalent: str | None = None
+    #: the ``torch.optim`` call that matches this spec exactly, or None
+    torch_equivalent: "TorchEquivalent | None" = None
     #: how the frameworks differ from this spec (sheets)
     framework_notes: tuple[str, ...] = ()
     #: the variable a derived form stores instead of theta, where the gradient is taken elsewhere

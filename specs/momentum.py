@@ -3,7 +3,7 @@
 import sympy as sp
 
 from .common import learning_rate, momentum
-from .language import GRAD, THETA, Assign, Equivalent, Spec, StateCount, State
+from .language import GRAD, THETA, Assign, Equivalent, Spec, StateCount, State, TorchEquivalent
 from .sgd import SGD
 
 lr, mu = learning_rate(1e-3), momentum(0.9)
@@ -18,7 +18,9 @@ MOMENTUM = Spec(
         Assign(THETA, THETA - v, "move against the velocity"),
     ],
     description="Gradient descent with a velocity term; the gradient is taken at the current parameters.",
-    torch_equivalent="torch.optim.SGD(params, lr=lr, momentum=mu, dampening=0, nesterov=False, foreach=False)",
+    torch_equivalent=TorchEquivalent("SGD",
+                                     {"lr": "lr", "momentum": "mu"},
+                                     {"dampening": 0.0, "nesterov": False}),
     framework_notes=(
         "PyTorch and optax keep the learning rate outside the buffer: v = lr * momentum_buffer "
         "(theta identical for a constant lr; not under a learning-rate schedule).",

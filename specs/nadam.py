@@ -12,7 +12,8 @@ Three forms, one spec and two variants of it (``docs/semantics.md`` §1.7):
 import sympy as sp
 
 from .adam import ADAM, b1, eps, lr, m, mhat, vhat
-from .language import GRAD, NONNEGATIVE, THETA, T, Assign, Equivalent, Hyperparameter, Limit, State, StateCount
+from .language import (GRAD, NONNEGATIVE, THETA, T, Assign, Equivalent, Hyperparameter, Limit, State,
+                       StateCount, TorchEquivalent)
 
 nesterov = sp.Symbol("nesterov", real=True)
 B1 = b1.symbol
@@ -40,8 +41,10 @@ NADAM_T1 = NADAM.variant(
     assign=[Assign(nesterov, B1 * m / (1 - B1**(T + 1)) + (1 - B1) * GRAD / (1 - B1**T),
                    "Nesterov look-ahead, momentum term corrected with exponent t+1")],
     description="NAdam as optax nadam and PyTorch NAdam(momentum_decay=inf) compute it.",
-    torch_equivalent="torch.optim.NAdam(params, lr=lr, betas=(b1, b2), eps=eps, weight_decay=0, "
-                     "momentum_decay=float('inf'), foreach=False)  # float64 default dtype",
+    torch_equivalent=TorchEquivalent("NAdam",
+                                     {"lr": "lr", "betas": ("b1", "b2"), "eps": "eps"},
+                                     {"weight_decay": 0.0, "momentum_decay": float("inf")},
+                                     note="under a float64 default dtype (torch keeps mu_product in it)"),
     framework_notes=("optax nadam: identical.", "Differs from the document's NAdam by c_t (see the properties)."),
     api_class="NAdamT1",
 )
@@ -66,8 +69,10 @@ NADAM_SCHEDULED = NADAM.variant(
                "Nesterov look-ahead with the scheduled momentum"),
     ],
     description="PyTorch's default NAdam: Dozat's Algorithm 2 with the momentum schedule mu_t.",
-    torch_equivalent="torch.optim.NAdam(params, lr=lr, betas=(b1, b2), eps=eps, weight_decay=0, "
-                     "momentum_decay=psi, foreach=False)  # float64 default dtype",
+    torch_equivalent=TorchEquivalent("NAdam",
+                                     {"lr": "lr", "betas": ("b1", "b2"), "eps": "eps", "momentum_decay": "psi"},
+                                     {"weight_decay": 0.0},
+                                     note="under a float64 default dtype (torch keeps mu_product in it)"),
     framework_notes=("PyTorch NAdam defaults (psi = 4e-3): identical.",
                      "Keras Nadam is this variant with psi = 1."),
     api_class="NAdamScheduled",

@@ -10,7 +10,8 @@ agree.  Users of the kernels hold phi; theta = phi + mu v.
 import sympy as sp
 
 from .common import learning_rate, momentum
-from .language import GRAD, THETA, Assign, ChangeOfVariables, Equivalent, Spec, StateCount, State
+from .language import (GRAD, THETA, Assign, ChangeOfVariables, Equivalent, Spec, StateCount, State,
+                       TorchEquivalent)
 from .momentum import MOMENTUM
 
 lr, mu = learning_rate(1e-3), momentum(0.9)
@@ -28,7 +29,9 @@ NAG = Spec(
     gradient_at=lookahead,
     stored_variable=ChangeOfVariables("phi", lookahead, r"\phi", "look-ahead point theta - mu v"),
     description="Momentum whose gradient is evaluated at the look-ahead point theta - mu v.",
-    torch_equivalent="torch.optim.SGD(params, lr=lr, momentum=mu, dampening=0, nesterov=True, foreach=False)",
+    torch_equivalent=TorchEquivalent("SGD",
+                                     {"lr": "lr", "momentum": "mu"},
+                                     {"dampening": 0.0, "nesterov": True}),
     framework_notes=(
         "PyTorch, optax and Keras store the look-ahead point: their parameter is phi = theta - mu v, "
         "with v = lr * momentum_buffer (PyTorch, optax).",

@@ -4,7 +4,8 @@ import sympy as sp
 
 from .adam import ADAM, b2, vhat
 from .common import epsilon, learning_rate
-from .language import GRAD, THETA, T, UNIT_INTERVAL, Assign, Equivalent, Hyperparameter, Spec, State, StateCount
+from .language import (GRAD, THETA, T, UNIT_INTERVAL, Assign, Equivalent, Hyperparameter, Spec, State,
+                       StateCount, TorchEquivalent)
 
 lr, eps = learning_rate(1e-2), epsilon(1e-8)
 alpha = Hyperparameter("alpha", 0.99, UNIT_INTERVAL, "decay rate of the squared-gradient average", r"\alpha",
@@ -22,8 +23,9 @@ RMSPROP = Spec(
         Assign(THETA, THETA - lr.symbol * GRAD / denom, "scaled step"),
     ],
     description="Gradient scaled by the root of a moving average of squared gradients (Hinton's lecture 6e).",
-    torch_equivalent="torch.optim.RMSprop(params, lr=lr, alpha=alpha, eps=eps, weight_decay=0, momentum=0, "
-                     "centered=False, foreach=False)",
+    torch_equivalent=TorchEquivalent("RMSprop",
+                                     {"lr": "lr", "alpha": "alpha", "eps": "eps"},
+                                     {"weight_decay": 0.0, "momentum": 0.0, "centered": False}),
     framework_notes=("PyTorch: identical.",
                      "optax rmsprop and Keras RMSprop put eps inside the square root; defaults 0.9 and eps 1e-7."),
     api_class="RMSprop",

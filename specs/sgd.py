@@ -1,7 +1,7 @@
 """SGD: the baseline the source document compares against."""
 
 from .common import learning_rate
-from .language import GRAD, THETA, Assign, Spec
+from .language import GRAD, THETA, Assign, Spec, TorchEquivalent
 
 lr = learning_rate(1e-3)
 
@@ -11,7 +11,7 @@ SGD = Spec(
     state=[],
     assignments=[Assign(THETA, THETA - lr.symbol * GRAD, "descend along the gradient")],
     description="Plain gradient descent.",
-    torch_equivalent="torch.optim.SGD(params, lr=lr, momentum=0, foreach=False)",
+    torch_equivalent=TorchEquivalent("SGD", {"lr": "lr"}, {"momentum": 0.0}),
     framework_notes=("PyTorch, optax and Keras: identical.",),
     api_class="SGD",
 )

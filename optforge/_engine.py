@@ -1,10 +1,13 @@
-"""The runtime behind every generated optimizer: input checks, state, dispatch, checkpoints.
+"""The stepping engine behind every generated optimizer: input checks, tensor tables, dispatch,
+checkpoints.
 
-The generated modules (``optforge.generated``) hold the math: per-step scalar functions
-and Numba kernels printed from the specs, and a small class per optimizer carrying the
-spec's hyperparameters and state as plain data.  This module is the one place that
-validates what users pass in, owns the state arrays and calls the kernels.  It imports
-neither SymPy nor Jinja2.
+The generated modules (``optforge.generated``) hold the math: per-step scalar functions and Numba
+kernels printed from the specs, and a ``DESCRIPTION`` of themselves (hyperparameters, state, ...).
+They import only the public contract, :mod:`optforge.runtime`.  This module is the one place that
+validates what users pass in and calls the kernels: the NumPy classes (:class:`Optimizer`) and the
+drop-in torch classes (:mod:`optforge.torch`) both hand it tensor tables (:class:`Table`: one
+row per tensor, its addresses, size and shape) and it makes one compiled call per table and step.
+It imports neither SymPy nor Jinja2.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ import os
 import sys
 import sysconfig
 import threading
-from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
+
+from optforge.runtime import STATE_COLUMN, Hyper, KernelDescription, StateInfo, column
 
 #: Arrays (and, in ``Optimizer.step``, dtype groups of parameters) with at least this many elements
 #: use the parallel (``prange``) kernel; smaller ones the serial kernel.  Measured with optforge-bench
@@ -32,44 +37,6 @@ from numba.extending import intrinsic
 PARALLEL_MIN_SIZE = 1 << 15
 
 SUPPORTED_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-class Hyper(NamedTuple):
-    """A hyperparameter as the public API sees it (read off the spec by the generator)."""
-
-    name: str  # the spec's symbol
-    api: str  # the keyword argument (PyTorch's name where it has one)
-    index: int | None  # position inside a tuple argument such as ``betas``
-    default: float
-    lo: float
-    hi: float
-    lo_open: bool
-    hi_open: bool
-    meaning: str
-
-    def domain_text(self) -> str:
-        left = f"{self.lo!r} {'<' if self.lo_open else '<='} " if math.isfinite(self.lo) else ""
-        right = f" {'<' if self.hi_open else '<='} {self.hi!r}" if math.isfinite(self.hi) else ""
-        return f"{left}{self.name}{right}"
-
-    def contains(self, x: float) -> bool:
-        if math.isnan(x):
-            return False
-        lo_ok = x > self.lo if self.lo_open else x >= self.lo
-        hi_ok = x < self.hi if self.hi_open else x <= self.hi
-        return lo_ok and hi_ok
-
-    @property
-    def label(self) -> str:
-        return self.api if self.index is None else f"{self.api}[{self.index}]"
-
-
-class StateInfo(NamedTuple):
-    name: str
-    init: float
-    per_element: bool
-    torch_name: str | None
-    meaning: str
 
 
 def check_hyperparameter(owner: str, hyper: Hyper, value: Any) -> float:
@@ -212,19 +179,9 @@ def _load_i32(typingctx, address):
     return types.int64(types.int64), codegen
 
 
-@intrinsic
-def typed_pointer(typingctx, address, like):
-    """An address as a pointer to ``like``'s dtype, for ``numba.carray`` (used by the generated kernels)."""
-    pointer = types.CPointer(like.dtype)
-
-    def codegen(context, builder, signature, args):
-        return builder.inttoptr(args[0], context.get_value_type(pointer))
-    return pointer(types.int64, like), codegen
-
-
-#: Columns of a dtype group's ``tensors`` table (int64): list index, parameter address, size,
-#: offset in the flat state buffers, ndim, start of the shape in ``shapes``.
-T_INDEX, T_ADDRESS, T_SIZE, T_OFFSET, T_NDIM, T_SHAPE = range(6)
+#: Columns of the tensor table (optforge.runtime.TENSOR_COLUMNS).
+T_INDEX, T_ADDRESS, T_SIZE, T_OFFSET, T_NDIM, T_SHAPE = (column(c) for c in (
+    "index", "address", "size", "offset", "ndim", "shape"))
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -234,16 +191,16 @@ def gather_gradients(seq, is_list, tensors, shapes, gptr, ndarray_type, descr):
     of the parameter's shape and dtype; otherwise 1 + the first group position that is not."""
     items = _load_i64(seq + _SEQ_ITEMS) if is_list else seq + _SEQ_ITEMS
     for k in range(tensors.shape[0]):
-        obj = _load_i64(items + 8 * tensors[k, 0])
+        obj = _load_i64(items + 8 * tensors[k, T_INDEX])
         if _load_i64(obj + _OB_TYPE) != ndarray_type or _load_i64(obj + _ARR_DESCR) != descr:
             return k + 1
         if (_load_i32(obj + _ARR_FLAGS) & _C_CONTIGUOUS) == 0:
             return k + 1
         nd = _load_i32(obj + _ARR_ND)
-        if nd != tensors[k, 4]:
+        if nd != tensors[k, T_NDIM]:
             return k + 1
         dims = _load_i64(obj + _ARR_DIMS)
-        first = tensors[k, 5]
+        first = tensors[k, T_SHAPE]
         for d in range(nd):
             if _load_i64(dims + 8 * d) != shapes[first + d]:
                 return k + 1
@@ -331,13 +288,10 @@ def preload(opt: "Optimizer") -> threading.Thread | None:
     went wrong: the step then does the work itself)."""
     try:
         kernel_args, _ = opt._scalars(1, *opt._hyper_values, *opt._scalar_state)
-        jobs = []
-        for g in opt._groups:
-            kernel = opt._multi_parallel if g.parallel else opt._multi_serial
-            jobs.append(((kernel, g.dtype), (kernel, (g.tensors, g.gptr, g.slices, g.like, *g.states,
-                                                      *kernel_args))))
-            if FAST_GRADIENTS and len(opt._groups) == 1:
-                jobs.append(((gather_gradients,), (gather_gradients, (0, True, g.tensors, g.shapes, g.gptr, 0, 0))))
+        jobs = [table.preload_job(opt, kernel_args) for table in opt._tables]
+        if FAST_GRADIENTS and len(opt._tables) == 1:
+            g = opt._tables[0]
+            jobs.append(((gather_gradients,), (gather_gradients, (0, True, g.tensors, g.shapes, g.gptr, 0, 0))))
         return start_preload(jobs)
     except Exception:  # never keeps an optimizer from being built
         return None
@@ -387,32 +341,34 @@ def _aligned_full(n: int, value: float, dtype: np.dtype) -> np.ndarray:
     return out
 
 
-class _Group:
-    """The parameters of one dtype, as the multi-tensor kernels see them."""
+class Table:
+    """Tensors of one dtype that one compiled call updates: the tensor table the kernels read
+    (optforge.runtime.TENSOR_COLUMNS: one row per tensor with its parameter's and its state
+    arrays' addresses), the gradients' addresses (``gptr``, filled before each call) and the
+    work slices.  The NumPy classes and optforge.torch both build these."""
 
-    __slots__ = ("dtype", "index", "tensors", "shapes", "gptr", "slices", "states", "like", "total",
-                 "parallel", "descr")
+    __slots__ = ("dtype", "index", "tensors", "shapes", "gptr", "slices", "like", "total", "parallel", "descr")
 
-    def __init__(self, dtype: np.dtype, index: list[int], params: Sequence[np.ndarray],
-                 element_state: Sequence[StateInfo]):
-        self.dtype = dtype
-        self.index = index
-        self.descr = id(np.dtype(dtype))  # the builtin descriptor that ordinary arrays carry
-        align = _ALIGN_BYTES // dtype.itemsize
-        n = len(index)
-        self.tensors = np.zeros((n, 6), np.int64)
-        shapes: list[int] = []
+    def __init__(self, dtype: np.dtype, index: Sequence[int], addresses: Sequence[int], shapes: Sequence[tuple],
+                 state_addresses: Sequence[Sequence[int]]):
+        self.dtype = np.dtype(dtype)
+        self.index = list(index)
+        self.descr = id(self.dtype)  # the builtin descriptor that ordinary arrays carry
+        n = len(self.index)
+        n_state = len(state_addresses[0]) if n else 0
+        self.tensors = np.zeros((n, STATE_COLUMN + n_state), np.int64)
+        flat_shapes: list[int] = []
         offset = 0
-        for k, i in enumerate(index):
-            p = params[i]
-            self.tensors[k] = (i, p.ctypes.data, p.size, offset, p.ndim, len(shapes))
-            shapes.extend(p.shape)
-            offset += -(-p.size // align) * align
-        self.shapes = np.array(shapes + [0], np.int64)
+        for k, (i, address, shape, states) in enumerate(zip(self.index, addresses, shapes, state_addresses)):
+            size = math.prod(shape)
+            self.tensors[k, :STATE_COLUMN] = (i, address, size, offset, len(shape), len(flat_shapes))
+            self.tensors[k, STATE_COLUMN:] = states
+            flat_shapes.extend(shape)
+            offset += size
+        self.shapes = np.array(flat_shapes + [0], np.int64)
         self.gptr = np.zeros(n, np.int64)
-        self.total = int(sum(params[i].size for i in index))
-        self.states = tuple(_aligned_full(offset, s.init, dtype) for s in element_state)
-        self.like = np.empty(0, dtype)
+        self.total = offset
+        self.like = np.empty(0, self.dtype)
         self.parallel = self.total >= PARALLEL_MIN_SIZE
         count = 1
         if self.parallel:
@@ -423,14 +379,46 @@ class _Group:
         ends = self.tensors[:, T_OFFSET] + self.tensors[:, T_SIZE]
         self.slices = np.stack([bounds, np.searchsorted(ends, bounds, side="right")], axis=1).astype(np.int64)
 
-    def views(self, params: Sequence[np.ndarray], flat: np.ndarray) -> list[np.ndarray]:
-        return [flat[o:o + params[i].size].reshape(params[i].shape)
-                for i, o in zip(self.index, self.tensors[:, T_OFFSET].tolist())]
+    def kernel(self, owner: Any) -> Callable:
+        """The multi-tensor kernel of ``owner`` (a generated class) that this table's size calls for."""
+        return owner._multi_parallel if self.parallel else owner._multi_serial
+
+    def run(self, owner: Any, kernel_args: Sequence[float]) -> None:
+        """One update of every tensor in the table (``gptr`` filled)."""
+        (owner._multi_parallel if self.parallel else owner._multi_serial)(
+            self.tensors, self.gptr, self.slices, self.like, *kernel_args)
+
+    def preload_job(self, owner: Any, kernel_args: Sequence[float]) -> tuple[tuple, tuple[Any, tuple]]:
+        kernel = self.kernel(owner)
+        return (kernel, self.dtype), (kernel, (self.tensors, self.gptr, self.slices, self.like, *kernel_args))
+
+
+class _StateBuffers:
+    """The NumPy classes' per-element state of one dtype: one flat, 64-byte-aligned buffer per state
+    array, each tensor's part starting on a 64-byte boundary."""
+
+    def __init__(self, dtype: np.dtype, params: Sequence[np.ndarray], element_state: Sequence[StateInfo]):
+        align = _ALIGN_BYTES // dtype.itemsize
+        self.offsets = []
+        offset = 0
+        for p in params:
+            self.offsets.append(offset)
+            offset += -(-p.size // align) * align
+        self.buffers = tuple(_aligned_full(offset, s.init, dtype) for s in element_state)
+
+    def views(self, j: int, params: Sequence[np.ndarray]) -> list[np.ndarray]:
+        flat = self.buffers[j]
+        return [flat[o:o + p.size].reshape(p.shape) for p, o in zip(params, self.offsets)]
+
+    def addresses(self, k: int) -> list[int]:
+        return [b.ctypes.data + self.offsets[k] * b.itemsize for b in self.buffers]
 
 
 class Optimizer:
-    """Base of the generated optimizer classes.  Subclasses set the class attributes below."""
+    """Base of the generated optimizer classes.  Subclasses set the class attributes below (the
+    generated module's ``DESCRIPTION`` and its kernels)."""
 
+    description: KernelDescription | None = None
     name: str = ""
     hyperparameters: tuple[Hyper, ...] = ()
     state: tuple[StateInfo, ...] = ()
@@ -465,25 +453,30 @@ class Optimizer:
         preload(self)
 
     def _build_groups(self) -> None:
-        """The dtype groups (addresses of the parameters, flat state buffers) and ``state_arrays``,
+        """Per dtype: the flat state buffers, the tensor table the kernels read, and ``state_arrays``,
         the per-parameter views into those buffers."""
         by_dtype: dict[np.dtype, list[int]] = {}
         for i, p in enumerate(self.params):
             by_dtype.setdefault(p.dtype, []).append(i)
-        self._groups = [_Group(dtype, index, self.params, self._element_state) for dtype, index in by_dtype.items()]
-        self.state_arrays: dict[str, list[np.ndarray]] = {}
-        for j, s in enumerate(self._element_state):
-            arrays: list[np.ndarray] = [None] * len(self.params)  # type: ignore[list-item]
-            for group in self._groups:
-                for i, view in zip(group.index, group.views(self.params, group.states[j])):
-                    arrays[i] = view
-            self.state_arrays[s.name] = arrays
+        self._tables, self._buffers = [], []
+        self.state_arrays: dict[str, list[np.ndarray]] = {s.name: [None] * len(self.params)  # type: ignore
+                                                         for s in self._element_state}
+        for dtype, index in by_dtype.items():
+            params = [self.params[i] for i in index]
+            buffers = _StateBuffers(dtype, params, self._element_state)
+            self._buffers.append(buffers)
+            self._tables.append(Table(dtype, index, [p.ctypes.data for p in params], [p.shape for p in params],
+                                      [buffers.addresses(k) for k in range(len(params))]))
+            for j, s in enumerate(self._element_state):
+                for i, view in zip(index, buffers.views(j, params)):
+                    self.state_arrays[s.name][i] = view
 
     # The groups hold raw addresses of the parameters: a copy or an unpickled optimizer builds its own
     # from its own arrays (and copies the state values into its new buffers), never reuses them.
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state.pop("_groups", None)
+        state.pop("_tables", None)
+        state.pop("_buffers", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -542,32 +535,43 @@ class Optimizer:
         parameters and state exactly as in PyTorch (no checks, no skipping)."""
         t = self.t + 1
         kernel_args, scalar_state = self._scalars(t, *self._hyper_values, *self._scalar_state)
-        groups = self._groups
+        tables = self._tables
         kind = type(grads)
-        if (len(groups) == 1 and FAST_GRADIENTS and (kind is list or kind is tuple)
+        if (len(tables) == 1 and FAST_GRADIENTS and (kind is list or kind is tuple)
                 and len(grads) == len(self.params)):
             # The common case, one dtype: gradients checked and gathered in compiled code.
-            g = groups[0]
+            g = tables[0]
             if gather_gradients(id(grads), kind is list, g.tensors, g.shapes, g.gptr, _NDARRAY, g.descr):
                 keep = self._python_gradients(grads)  # raises the usual error, or gathers copies
-            (self._multi_parallel if g.parallel else self._multi_serial)(
-                g.tensors, g.gptr, g.slices, g.like, *g.states, *kernel_args)
+            g.run(self, kernel_args)
         else:
-            keep = self._python_gradients(grads)  # every group checked before any is updated
-            for g in groups:
-                (self._multi_parallel if g.parallel else self._multi_serial)(
-                    g.tensors, g.gptr, g.slices, g.like, *g.states, *kernel_args)
+            keep = self._python_gradients(grads)  # every table checked before any is updated
+            for g in tables:
+                g.run(self, kernel_args)
         self.t = t
         self._scalar_state = scalar_state
 
     def _python_gradients(self, grads: Any) -> list[np.ndarray]:
         """The Python path: check the gradients (the error messages users see), then fill every
-        group's address table from C-contiguous flat views (copies where needed), which the caller
-        keeps alive until the kernels have run."""
+        table's gradient addresses from C-contiguous flat views (copies where needed), which the
+        caller keeps alive until the kernels have run."""
         flat = [np.ascontiguousarray(g) for g in check_grads(type(self).__name__, self.params, grads)]
-        for g in self._groups:
+        for g in self._tables:
             g.gptr[:] = [flat[i].ctypes.data for i in g.index]
         return flat
+
+    @classmethod
+    def step_arrays(cls, theta: np.ndarray, g: np.ndarray, states: Sequence[np.ndarray], t: Any,
+                    scalar_state: Sequence[Any], hypers: Sequence[Any]) -> tuple[float, ...]:
+        """The plain step functions (``adam(theta, g, m, v, t, ...)``): one update of arrays the caller
+        keeps, in place; returns the new scalar state."""
+        owner = cls.name
+        arrays = flat_step_arrays(owner, theta, g, states)
+        values = [check_hyperparameter(owner, h, x) for h, x in zip(cls.hyperparameters, hypers)]
+        step = check_step(owner, "t", t, minimum=1)
+        kernel_args, new_scalar_state = cls._scalars(step, *values, *(float(x) for x in scalar_state))
+        dispatch(cls._serial, cls._parallel, theta.size)(*arrays, *kernel_args)
+        return new_scalar_state
 
     # ------------------------------------------------------------- checkpoints
     def state_dict(self) -> dict[str, Any]:
@@ -606,7 +610,9 @@ class Optimizer:
                     raise ValueError(f"{owner}: checkpoint {key} is {_describe(a)}, params[{i}] is {_describe(p)}")
                 arrays[key] = a
         scalar_state = tuple(float(np.asarray(d[f"scalar.{s.name}"])[()]) for s in self.state if not s.per_element)
-        step = int(np.asarray(d["step"])[()])
+        if "step" not in d:
+            raise KeyError(f"{owner}: the checkpoint has no 'step'")
+        step = check_step(owner, "checkpoint step", np.asarray(d["step"])[()], minimum=0)
         for s in self._element_state:
             for i in range(len(self.params)):
                 np.copyto(self.state_arrays[s.name][i], arrays[f"state.{s.name}.{i}"])
@@ -634,6 +640,27 @@ def flat_step_arrays(owner: str, theta: np.ndarray, g: np.ndarray, states: Seque
         flat.append(s.reshape(-1))
     check_distinct(owner, [theta] + list(states))
     return flat
+
+
+#: The largest step number accepted: beyond it ``b**t`` and friends lose all precision in float64 and
+#: integer powers of it overflow (checkpoints that claim more are refused).
+MAX_STEP = 2**53
+
+
+def check_step(owner: str, field: str, value: Any, minimum: int) -> int:
+    """A step number as an int: a whole number >= ``minimum`` (1 for a step, 0 for a checkpoint) and at
+    most MAX_STEP; otherwise a ValueError or TypeError naming ``field``."""
+    raw = value
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{owner}: {field} must be a whole number >= {minimum}, got {raw!r}")
+    if isinstance(value, (float, np.floating)) and not (math.isfinite(value) and value == int(value)):
+        raise ValueError(f"{owner}: {field} must be a whole number >= {minimum}, got {raw!r}")
+    step = int(value)
+    if step < minimum or step > MAX_STEP:
+        raise ValueError(f"{owner}: {field}={raw!r} must be between {minimum} and 2**53")
+    return step
 
 
 def dispatch(serial: Callable, parallel: Callable, size: int) -> Callable:
