@@ -1,5 +1,12 @@
-"""Console commands: ``optforge-check`` (the properties), ``optforge-regenerate`` (everything) and
-``optforge-sheets`` (the equation sheets' PDFs)."""
+"""Console commands: ``optforge check`` (the properties), ``optforge regenerate`` (everything) and
+``optforge sheets`` (the equation sheets' PDFs); also installed as ``optforge-check``,
+``optforge-regenerate`` and ``optforge-sheets``.
+
+Where output goes: in a source checkout (an editable install) ``generated/`` is the checkout's;
+installed from a wheel, it is ``generated/`` in the current directory (never site-packages).
+PDFs, previews and LaTeX's auxiliary files go to ``build/sheets/<lang>/`` beside it.  Every
+path printed is one the user can open from where they stand.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,43 @@ import time
 from pathlib import Path
 
 from . import generate, prover, sheets
+
+RAW = argparse.RawDescriptionHelpFormatter
+
+
+def in_checkout() -> bool:
+    """True when running from the source checkout (editable install): generated/ is the checkout's."""
+    root = generate.GENERATED.parent
+    return (root / "pyproject.toml").is_file() and (root / "specs").is_dir()
+
+
+def default_generated() -> Path:
+    """The checkout's generated/ in an editable install; ./generated otherwise (never site-packages)."""
+    return generate.GENERATED if in_checkout() else Path("generated")
+
+
+def default_build() -> Path:
+    """Where PDFs, previews and LaTeX's auxiliary files go by default: build/ beside generated/."""
+    return generate.GENERATED.parent / "build" if in_checkout() else Path("build")
+
+
+def display(path: Path) -> str:
+    """``path`` as the user can open it from the current directory: relative when inside it,
+    absolute otherwise."""
+    path = Path(path).absolute()
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def refuse_installed_package(out: Path) -> str | None:
+    """An error message when ``out`` lies inside the installed (non-editable) package."""
+    package = generate.GENERATED.parent.resolve()
+    if not in_checkout() and Path(out).resolve().is_relative_to(package):
+        return (f"refusing to write into the installed package ({package}); "
+                f"name another folder with --out (default: ./generated)")
+    return None
 
 
 def _run_properties(properties, out=None) -> list[prover.Verdict]:
@@ -22,10 +66,11 @@ def _run_properties(properties, out=None) -> list[prover.Verdict]:
     return verdicts
 
 
-def check_main(argv: list[str] | None = None) -> int:
+def check_main(argv: list[str] | None = None, prog: str = "optforge-check") -> int:
     """Print one line per property: name, specs, verdict, time.  Exit 1 if any verdict is not
     the declared one, with the spec, the property and the residual."""
-    parser = argparse.ArgumentParser(prog="optforge-check", description=check_main.__doc__)
+    parser = argparse.ArgumentParser(prog=prog, description=check_main.__doc__, formatter_class=RAW,
+                                     epilog=f"example:\n  {prog} -v      # also print each property's statement and detail")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each verdict's detail")
     args = parser.parse_args(argv)
     from optforge.specs import PROPERTIES
@@ -42,14 +87,25 @@ def check_main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def regenerate_main(argv: list[str] | None = None) -> int:
+def regenerate_main(argv: list[str] | None = None, prog: str = "optforge-regenerate") -> int:
     """Check every property, then regenerate generated/ from the specs.  Refuses to write anything
     when a property does not get its declared verdict.  --check: write nothing, exit 1 with a
     unified diff when generated/ is stale."""
-    parser = argparse.ArgumentParser(prog="optforge-regenerate", description=regenerate_main.__doc__)
+    parser = argparse.ArgumentParser(prog=prog, description=regenerate_main.__doc__, formatter_class=RAW, epilog=(
+        f"examples:\n  {prog}                   # prove, then write the kernels and .tex sheets\n"
+        f"  {prog} --check           # write nothing; exit 1 with a diff when stale\n"
+        f"  {prog} --out /tmp/gen    # write into another folder"))
     parser.add_argument("--check", action="store_true", help="only compare; exit 1 with a diff if stale")
-    parser.add_argument("--out", type=Path, default=generate.GENERATED, help="output folder (default: generated/)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: the checkout's generated/ in an editable install, "
+                             "else ./generated)")
     args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = default_generated()
+    refused = None if args.check else refuse_installed_package(args.out)
+    if refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return 2
     from optforge.specs import PROPERTIES, SPECS
 
     start = time.perf_counter()
@@ -70,19 +126,19 @@ def regenerate_main(argv: list[str] | None = None) -> int:
         diff = generate.stale(files, args.out, managed=lambda p: p.suffix in (".py", ".tex"))
         if diff:
             sys.stdout.write(diff)
-            print(f"error: {args.out} is stale; run {generate.REGENERATE_COMMAND}", file=sys.stderr)
+            print(f"error: {display(args.out)} is stale; run {generate.REGENERATE_COMMAND}", file=sys.stderr)
             return 1
-        print(f"{args.out}: {len(files)} files up to date")
+        print(f"{display(args.out)}: {len(files)} files up to date")
         return 0
     written = 0
     for f in files:
         changed = generate.write_atomic(args.out / f.path, f.text)
         written += changed
-        print(f"{'wrote    ' if changed else 'unchanged'} {args.out.name}/{f.path}")
+        print(f"{'wrote    ' if changed else 'unchanged'} {display(args.out / f.path)}")
     print(f"{len(files)} files ({written} changed) in {time.perf_counter() - start:.1f}s")
     return 0
 
 
-def sheets_main(argv: list[str] | None = None) -> int:
-    """Build the equation sheets' PDFs (``optforge-sheets``); see ``optforge.codegen.sheets.main``."""
-    return sheets.main(argv)
+def sheets_main(argv: list[str] | None = None, prog: str = "optforge-sheets") -> int:
+    """Build the equation sheets' PDFs (``optforge sheets``); see ``optforge.codegen.sheets.main``."""
+    return sheets.main(argv, prog=prog)

@@ -65,9 +65,12 @@ def user_specs_and_properties(module: ModuleType) -> tuple[list[Spec], list[Prop
     return specs, list(properties)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, prog: str = "optforge-spec") -> int:
     """Check a spec file of your own, prove its properties, and generate its kernel module and sheet."""
-    parser = argparse.ArgumentParser(prog="optforge-spec", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog=prog, description=main.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=(
+        f"example (the README's AdaBelief):\n  {prog} my_adabelief.py --out build --pdf\n"
+        f"  # writes build/adabelief.py, build/adabelief.tex and build/adabelief.pdf"))
     parser.add_argument("file", type=Path, help="a Python file defining SPECS (and optionally PROPERTIES)")
     parser.add_argument("--out", type=Path, required=True, help="directory for the generated files")
     parser.add_argument("--lang", choices=("en", "ko"), default="en", help="language of the sheet")
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{args.file}: {len(specs)} spec(s) ({', '.join(s.name for s in specs)}), {len(properties)} propert"
           f"{'y' if len(properties) == 1 else 'ies'}")
-    from .cli import _run_properties
+    from .cli import _run_properties, display
 
     verdicts = _run_properties(properties) if properties else []
     try:
@@ -105,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.pdf:
             written.append(sheets.build_pdf(tex, args.out))
     for path in written:
-        print(f"wrote {path}")
+        print(f"wrote {display(path)}")
     print(f"import it with: sys.path.insert(0, {str(args.out)!r}); "
           f"from {specs[0].name} import {specs[0].api_class}")
     return 0
