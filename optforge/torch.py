@@ -13,12 +13,17 @@ is ``None`` are skipped, learning-rate schedulers (``torch.optim.lr_scheduler``)
 recompiled), step hooks, and ``state_dict()`` / ``load_state_dict()`` (plain tensors and numbers, so
 ``torch.save`` / ``torch.load`` work).
 
-How a step runs.  Every parameter is updated in place by the generated kernel through NumPy views of
-``param`` and its state tensors (``tensor.detach().numpy()``, no copies): the per-step scalars come from
-the spec's ``N_scalars`` once per group and step value, the elementwise update from ``N_serial`` or
-``N_parallel`` (:func:`optforge._runtime.dispatch`).  All groups are validated first (hyperparameters,
-flags, devices, dtypes, layouts, gradients, existing state); if anything is refused, nothing has been
-changed.  A contiguous copy of a non-contiguous *gradient* is used (it is only read); a non-contiguous
+How a step runs.  The same engine as the NumPy classes' ``opt.step(grads)`` (``optforge._engine``): per
+param group, the parameters that have a gradient are put in buckets of one dtype, step count and scalar
+state, each an engine ``Table`` (the addresses of the parameters and their state tensors), and each
+bucket is one compiled multi-tensor call per step, with the per-step scalars computed once.  The buckets
+are cached; each step checks cheaply that they still hold (the same parameters with gradients, at the
+same addresses and sizes, gradients dense, contiguous and of the parameter's dtype, no state entry
+replaced, no other ``opt.state``) and rebuilds them, after the full checks, when anything changed.  A
+bucket's ``state["step"]`` tensors are 0-d views of one buffer, so one operation advances them all and
+``state_dict()``, hooks and ``opt.state`` show torch's per-parameter values.  On a rebuild every group
+is validated first (hyperparameters, flags, devices, dtypes, layouts, gradients, existing state); if
+anything is refused, nothing has been changed.  A contiguous copy of a non-contiguous *gradient* is used (it is only read); a non-contiguous
 *parameter* is refused, because the kernel would update a copy.  As for the NumPy optimizers, building
 one starts a background thread that loads the kernels its first step will call (Numba's one-time set-up
 and the cache load, about 0.3 s, then overlap the first forward and backward pass);
@@ -78,7 +83,7 @@ stores the look-ahead point ``phi = theta - mu v`` in the parameter, exactly as 
 ``SGD(nesterov=True)`` does, so parameters need no conversion; the document's theta is ``p + mu * v``.
 
 Adadelta.  The document's Adadelta has no learning rate.  torch's ``lr`` only scales the applied step
-while the accumulator keeps the unscaled update (semantics.md 1.3), so ``lr != 1`` is a different
+while the accumulator keeps the unscaled update (docs/semantics.md §1.3), so ``lr != 1`` is a different
 algorithm that these kernels cannot run without a copy of the parameters; ``lr`` is accepted for
 compatibility (default 1.0, as in torch) and any other value, including one written by a scheduler, is
 refused at construction and at ``step``.
@@ -86,7 +91,7 @@ refused at construction and at ``step``.
 Precision.  float64 parameters follow torch.optim to rounding: the tests train a small MLP for 200 steps
 and compare parameters with ``rtol=atol=1e-12``.  float32 parameters do the element arithmetic in float32
 (scalars in float64, cast once), in a different operation order than torch, so the two float32
-trajectories drift apart by rounding: within ``rtol=1e-4, atol=5e-5`` (semantics.md 5, the bound used by
+trajectories drift apart by rounding: within ``rtol=1e-4, atol=5e-5`` (docs/semantics.md §5, the bound used by
 the tests; measured at most 3.1e-6 for the MLP).  For NAdam variants under a float32 default dtype,
 ``mu_product`` is stored in float32 like torch's but this step's coefficients use the float64 product.
 """
@@ -96,20 +101,22 @@ from __future__ import annotations
 import copy
 import importlib
 import math
+import operator
 from typing import Any, Callable, NamedTuple
 
 import torch
 
 import numpy as np
 
-from optforge import _runtime
-from optforge._runtime import StateInfo, dispatch
+from optforge import _engine
+from optforge._engine import Table
+from optforge.runtime import StateInfo
 
 __all__ = ["SGD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam",
            "NAdamT1", "NAdamScheduled"]
 
 SUPPORTED_DTYPES = (torch.float32, torch.float64)
-_EMPTY = {torch.float32: np.empty(0, np.float32), torch.float64: np.empty(0, np.float64)}
+_NUMPY_DTYPES = {torch.float32: np.dtype(np.float32), torch.float64: np.dtype(np.float64)}
 
 # Group keys that some torch.optim optimizer uses as a hyperparameter or option.  A checkpoint whose group
 # carries one that this class does not know was written by another optimizer (custom keys pass).
@@ -132,19 +139,19 @@ _L2_REASON = ("the spec has no L2 weight decay (use optforge.torch.AdamW for dec
 
 
 class _Spec(NamedTuple):
-    """One generated optimizer, as the torch adapter needs it."""
+    """One generated optimizer, as the torch adapter needs it (read off its module's DESCRIPTION)."""
 
     name: str
-    cls: type  # the generated class (hyperparameters, state, check)
-    scalars: Callable
-    serial: Callable
-    parallel: Callable
+    cls: type  # the generated class: hyperparameters, state, check, the kernels
     elements: tuple[tuple[str, StateInfo], ...]  # (state key, info) of the per-element state, kernel order
     scalar_state: tuple[tuple[str, StateInfo], ...]  # (state key, info) of the scalar state, N_scalars order
 
+    @property
+    def scalars(self) -> Callable:
+        return self.cls._scalars
+
 
 def _load_spec(name: str, internal_names: dict[str, str] | None = None) -> _Spec:
-    module = importlib.import_module(f"optforge.generated.{name}")
     cls = importlib.import_module("optforge.generated").OPTIMIZERS[name]
     internal_names = internal_names or {}
 
@@ -154,10 +161,9 @@ def _load_spec(name: str, internal_names: dict[str, str] | None = None) -> _Spec
             raise RuntimeError(f"optforge.torch: spec {name!r} state {s.name!r} has no torch name")
         return k
 
-    return _Spec(name, cls, getattr(module, f"{name}_scalars"), getattr(module, f"{name}_serial"),
-                 getattr(module, f"{name}_parallel"),
-                 tuple((key(s), s) for s in cls.state if s.per_element),
-                 tuple((key(s), s) for s in cls.state if not s.per_element))
+    desc = cls.description
+    return _Spec(name, cls, tuple((key(s), s) for s in desc.element_state),
+                 tuple((key(s), s) for s in desc.scalar_state))
 
 
 def _scalar_dtype() -> torch.dtype:
@@ -173,14 +179,99 @@ def _number(value: Any) -> Any:
     return value
 
 
-def _flat(t: torch.Tensor):
-    """The 1-D NumPy view of a contiguous CPU tensor (shares its memory).  ``Tensor.numpy()`` shares
-    the tensor's memory, and reshaping a C-contiguous array never copies; checking the flag is
-    about 1.5 us cheaper per array than comparing data addresses."""
-    a = t.detach().numpy()
-    if not a.flags.c_contiguous:  # never update a copy
-        raise RuntimeError("optforge.torch: internal error: a tensor reached the kernel without being contiguous")
-    return a.reshape(-1)
+class _TrackedState(dict):
+    """A parameter's state dict that tells its plan when an entry is replaced (``state["exp_avg"] = ...``),
+    so that a step never runs on the addresses of tensors that are no longer the state."""
+
+    __slots__ = ("plan",)
+
+    def _touch(self) -> None:
+        plan = getattr(self, "plan", None)
+        if plan is not None:
+            plan.valid = False
+
+    def __setitem__(self, key, value):
+        self._touch()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self._touch()
+        super().__delitem__(key)
+
+    def update(self, *args, **kwargs):
+        self._touch()
+        super().update(*args, **kwargs)
+
+    def pop(self, *args):
+        self._touch()
+        return super().pop(*args)
+
+    def popitem(self):
+        self._touch()
+        return super().popitem()
+
+    def clear(self):
+        self._touch()
+        super().clear()
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self._touch()
+        return super().setdefault(key, default)
+
+    def __reduce__(self):  # pickles, deep-copies and torch.save as a plain dict
+        return dict, (dict(self),)
+
+
+class _Bucket:
+    """Parameters of one group that share dtype, step count and scalar state: one engine Table, one
+    compiled call per step.  Their ``step`` (and scalar state) tensors are 0-d views of one buffer
+    per key, so a step updates them all in one operation."""
+
+    __slots__ = ("params", "index", "table", "step_buffer", "scalar_buffers", "extra_buffers", "t", "scalar_in",
+                 "param_ptrs", "param_sizes")
+
+    def __init__(self, params, index, table, step_buffer, scalar_buffers, extra_buffers, t, scalar_in):
+        self.params, self.index, self.table = params, index, table
+        self.step_buffer, self.scalar_buffers, self.extra_buffers = step_buffer, scalar_buffers, extra_buffers
+        self.t, self.scalar_in = t, scalar_in
+        self.param_ptrs = [p.data_ptr() for p in params]
+        self.param_sizes = [p.numel() for p in params]
+
+
+class _GroupPlan:
+    """How one param group steps: its buckets, and what to check each step that they still hold
+    (the same parameters with gradients, at the same addresses, the same state tensors)."""
+
+    def __init__(self, spec: _Spec, params: list, present: list, state_obj, buckets: list[_Bucket]):
+        self.spec, self.params, self.present, self.state_obj, self.buckets = spec, params, present, state_obj, buckets
+        self.valid = True
+        self.grads: list = []
+
+    def holds(self, spec: _Spec, params: list, grads: list, state_obj) -> bool:
+        """Whether the cached buckets still describe this step; fills each table's gradient addresses."""
+        if not self.valid or spec is not self.spec or state_obj is not self.state_obj:
+            return False
+        if len(params) != len(self.params) or not all(map(operator.is_, params, self.params)):
+            return False
+        if [g is not None for g in grads] != self.present:
+            return False
+        same_grads = len(grads) == len(self.grads) and all(map(operator.is_, grads, self.grads))
+        for b in self.buckets:
+            ps = b.params
+            if [p.data_ptr() for p in ps] != b.param_ptrs or [p.numel() for p in ps] != b.param_sizes:
+                return False
+            if not all(p.is_contiguous() for p in ps):
+                return False
+            gs = [grads[i] for i in b.index]
+            if not same_grads:
+                dtype = b.params[0].dtype
+                for g in gs:  # torch's .grad setter already enforces the parameter's shape and device
+                    if g.layout is not torch.strided or g.dtype is not dtype or not g.is_contiguous():
+                        return False
+            b.table.gptr[:] = [g.data_ptr() for g in gs]
+        self.grads = grads
+        return True
 
 
 class _KernelOptimizer(torch.optim.Optimizer):
@@ -193,23 +284,27 @@ class _KernelOptimizer(torch.optim.Optimizer):
     # ------------------------------------------------------------------ construction
     def __init__(self, params, defaults: dict[str, Any]):
         super().__init__(params, defaults)
+        self._plans: dict[int, _GroupPlan] = {}  # by group index; each step checks that its plan still holds
         self._preload()
 
     def _preload(self) -> None:
-        """Load the kernels that the first step will call, in a background thread (as
-        ``optforge._runtime.preload`` does for the NumPy optimizers; OPTFORGE_PRELOAD=0 turns it off):
-        per group and dtype, the serial or parallel kernel with the argument types ``step`` passes."""
+        """Load the kernels that the first step will call, in a background thread (as the NumPy
+        optimizers do; OPTFORGE_PRELOAD=0 turns it off): per group and dtype, the multi-tensor kernel
+        with the argument types ``step`` passes."""
         try:
             jobs = []
             for group in self.param_groups:
                 spec, values = self._resolve(group, "")
                 scalar_in = tuple(float(info.init) for _, info in spec.scalar_state)
-                kernel_args, _ = spec.scalars(1.0, *self._kernel_hypers(values, group, 1.0), *scalar_in)
+                kernel_args, _ = spec.scalars(1, *self._kernel_hypers(values, group, 1), *scalar_in)
+                by_dtype: dict[torch.dtype, list] = {}
                 for p in group["params"]:
-                    kernel = dispatch(spec.serial, spec.parallel, p.numel())
-                    like = _EMPTY[p.dtype]  # the kernels' arrays: 1-D, C-contiguous, of the dtype
-                    jobs.append(((kernel, p.dtype), (kernel, (like,) * (2 + len(spec.elements)) + tuple(kernel_args))))
-            _runtime.start_preload(jobs)
+                    by_dtype.setdefault(p.dtype, []).append(p)
+                for dtype, ps in by_dtype.items():
+                    table = Table(_NUMPY_DTYPES[dtype], range(len(ps)), [0] * len(ps), [tuple(p.shape) for p in ps],
+                                  [[0] * len(spec.elements)] * len(ps))
+                    jobs.append(table.preload_job(spec.cls, kernel_args))
+            _engine.start_preload(jobs)
         except Exception:  # never keeps an optimizer from being built: the step does the work itself
             pass
 
@@ -355,7 +450,8 @@ class _KernelOptimizer(torch.optim.Optimizer):
         """Scalar state kept only for torch's layout (not used by the kernel): (key, initial value)."""
         return ()
 
-    def _update_extra_state(self, state: dict, values: tuple[float, ...]) -> None:
+    def _update_extra_state(self, buffers: list, values: tuple[float, ...]) -> None:
+        """Update the buffers of the ``_extra_state`` keys of a bucket after its step."""
         pass
 
     def _kernel_hypers(self, values: tuple[float, ...], group: dict, t: float) -> tuple[float, ...]:
@@ -374,26 +470,76 @@ class _KernelOptimizer(torch.optim.Optimizer):
         for k, info in spec.elements:
             state[k] = torch.full_like(p, self._element_init(info, group), memory_format=torch.contiguous_format)
 
-    @torch.no_grad()
-    def _plan(self) -> list:
-        plans = []
-        for gi, group in enumerate(self.param_groups):
-            where = f"param_groups[{gi}]"
-            spec, values = self._resolve(group, where)
-            required = self._required_keys(spec)
-            items = []
-            for i, p in enumerate(group["params"]):
-                if p.grad is None:
-                    continue
-                what = f"{where} parameter {i}"
-                self._check_param(p, what)
-                g = self._check_grad(p, what)
-                state = self.state.get(p)
-                if state:
-                    self._check_state(p, state, spec, what, required)
-                items.append((p, g))
-            plans.append((group, spec, values, items))
-        return plans
+    def _validate_group(self, gi: int, group: dict) -> tuple[_Spec, tuple[float, ...], list]:
+        """Everything torch.optim would refuse in this group, before anything changes: the
+        hyperparameters, each parameter with a gradient, its gradient and its existing state.
+        Returns the spec, the hyperparameter values and the (parameter, gradient) pairs (a
+        contiguous copy of a strided gradient: it is only read)."""
+        where = f"param_groups[{gi}]"
+        spec, values = self._resolve(group, where)
+        required = self._required_keys(spec)
+        items = []
+        for i, p in enumerate(group["params"]):
+            if p.grad is None:
+                continue
+            what = f"{where} parameter {i}"
+            self._check_param(p, what)
+            g = self._check_grad(p, what)
+            state = self.state.get(p)
+            if state:
+                self._check_state(p, state, spec, what, required)
+            items.append((p, g))
+        return spec, values, items
+
+    def _build_plan(self, group: dict, spec: _Spec, items: list) -> _GroupPlan:
+        """Create missing state (as torch does on the first step), then bucket the parameters by dtype,
+        step count and scalar state, each bucket's step and scalar-state tensors made 0-d views of one
+        buffer (their values kept)."""
+        required = self._required_keys(spec)
+        keyed: dict[tuple, list] = {}
+        for k, (p, g) in enumerate(items):
+            if not required:  # like torch, plain SGD keeps no state
+                keyed.setdefault((p.dtype, 0.0, (), ()), []).append(k)
+                continue
+            state = self.state[p]
+            if not all(key in state for key in required):
+                self._init_state(p, state, spec, group)
+            if not isinstance(state, _TrackedState):
+                state = self.state[p] = _TrackedState(state)
+            t = float(state["step"].item()) if self._has_step else 0.0
+            scalar_in = tuple(float(state[key].item()) for key, _ in spec.scalar_state)
+            extra = tuple(float(state[key].item()) for key, _ in self._extra_state())
+            keyed.setdefault((p.dtype, t, scalar_in, extra), []).append(k)
+        positions = [i for i, p in enumerate(group["params"]) if p.grad is not None]  # items' places in the group
+        buckets = []
+        for (dtype, t, scalar_in, extra), ks in keyed.items():
+            ps = [items[k][0] for k in ks]
+            states = [self.state[p] for p in ps] if required else [{} for _ in ps]
+            table = Table(_NUMPY_DTYPES[dtype], ks, [p.data_ptr() for p in ps], [tuple(p.shape) for p in ps],
+                          [[st[key].data_ptr() for key, _ in spec.elements] for st in states])
+            step_buffer = self._shared_scalars(states, "step", t) if self._has_step else None
+            scalar_buffers = [self._shared_scalars(states, key, x) for (key, _), x in zip(spec.scalar_state, scalar_in)]
+            extra_buffers = [self._shared_scalars(states, key, x) for (key, _), x in zip(self._extra_state(), extra)]
+            bucket = _Bucket(ps, [positions[k] for k in ks], table, step_buffer, scalar_buffers, extra_buffers, t,
+                             scalar_in)
+            bucket.table.gptr[:] = [items[k][1].data_ptr() for k in ks]
+            buckets.append(bucket)
+        params = list(group["params"])
+        plan = _GroupPlan(spec, params, [p.grad is not None for p in params], self.state, buckets)
+        for b in buckets:
+            for p in b.params:
+                if required:
+                    self.state[p].plan = plan
+        return plan
+
+    @staticmethod
+    def _shared_scalars(states: list[dict], key: str, value: float) -> torch.Tensor:
+        """One buffer for ``state[key]`` of every parameter in ``states`` (all equal to ``value``), each
+        ``state[key]`` becoming a 0-d view of it in the dtype it had."""
+        buffer = torch.full((len(states),), value, dtype=states[0][key].dtype)
+        for k, st in enumerate(states):
+            dict.__setitem__(st, key, buffer[k])  # not a user's replacement: the plan stays valid
+        return buffer
 
     def step(self, closure: Callable[[], Any] | None = None):
         """One update of every parameter that has a gradient; returns the closure's loss (if any)."""
@@ -401,34 +547,38 @@ class _KernelOptimizer(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        plans = self._plan()  # everything is validated before anything changes
+        plans = self._plans
+        todo = []
+        for gi, group in enumerate(self.param_groups):  # everything is validated before anything changes
+            params = group["params"]
+            grads = [p.grad for p in params]
+            plan = plans.get(gi)
+            spec, values = self._resolve(group, f"param_groups[{gi}]")
+            keep = None
+            if plan is None or not plan.holds(spec, params, grads, self.state):
+                spec, values, items = self._validate_group(gi, group)
+                todo.append((gi, group, spec, values, items, None))
+                continue
+            todo.append((gi, group, spec, values, None, plan))
         updated = []
-        with torch.no_grad():
-            for group, spec, values, items in plans:
-                cache: dict[tuple, tuple] = {}
-                required = self._required_keys(spec)
-                for p, g in items:
-                    state = self.state[p] if required else {}  # like torch, plain SGD keeps no state
-                    if not all(k in state for k in required):
-                        self._init_state(p, state, spec, group)
-                    if self._has_step:
-                        step_t = state["step"]
-                        step_t += 1
-                        t = float(step_t.item())
-                    else:
-                        t = math.nan  # the SGD-family specs do not use t; NaN would make any use visible
-                    scalar_in = tuple(float(state[k].item()) for k, _ in spec.scalar_state)
-                    key = (t, scalar_in)
-                    if key not in cache:
-                        cache[key] = spec.scalars(t, *self._kernel_hypers(values, group, t), *scalar_in)
-                    kernel_args, scalar_out = cache[key]
-                    p_flat = _flat(p)
-                    dispatch(spec.serial, spec.parallel, p_flat.size)(
-                        p_flat, _flat(g), *[_flat(state[k]) for k, _ in spec.elements], *kernel_args)
-                    for (k, _), v in zip(spec.scalar_state, scalar_out):
-                        state[k].fill_(v)
-                    self._update_extra_state(state, values)
-                    updated.append(p)
+        for gi, group, spec, values, items, plan in todo:
+            if plan is None:
+                plan = plans[gi] = self._build_plan(group, spec, items)
+                keep = items  # holds contiguous copies of strided gradients until the kernels ran
+                plan.grads = [p.grad for p in group["params"]]
+                if any(g is not p.grad for p, g in items):
+                    plan.valid = False  # the copies are this step's: the next step checks everything again
+            for b in plan.buckets:
+                t = b.t + 1
+                kernel_args, scalar_out = spec.scalars(t, *self._kernel_hypers(values, group, t), *b.scalar_in)
+                b.table.run(spec.cls, kernel_args)
+                b.t, b.scalar_in = t, tuple(scalar_out)
+                if b.step_buffer is not None:
+                    b.step_buffer.fill_(t)
+                for buffer, x in zip(b.scalar_buffers, scalar_out):
+                    buffer.fill_(x)
+                self._update_extra_state(b.extra_buffers, values)
+                updated.extend(b.params)
         if updated:
             torch.autograd.graph.increment_version(updated)  # as torch's in-place updates would
         return loss
@@ -702,7 +852,7 @@ class Adadelta(_KernelOptimizer):
     _spec = _load_spec("adadelta")
     _fixed = {"lr": (1.0, "the document's Adadelta has no learning rate. torch's lr scales only the applied "
                           "step while acc_delta accumulates the unscaled update, so lr != 1 is a different "
-                          "algorithm (semantics.md 1.3); keep lr=1.0 and attach no lr scheduler"),
+                          "algorithm (docs/semantics.md §1.3); keep lr=1.0 and attach no lr scheduler"),
               "weight_decay": (0, _L2_REASON), "maximize": _NEUTRAL["maximize"],
               "capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
 
@@ -849,14 +999,14 @@ class NAdamT1(_KernelOptimizer):
     def _required_keys(self, spec):  # torch's order: step, mu_product, exp_avg, exp_avg_sq
         return ["step", "mu_product"] + [k for k, _ in spec.elements]
 
-    def _update_extra_state(self, state, values):
+    def _update_extra_state(self, buffers, values):
         b1 = values[[h.name for h in self._spec.cls.hyperparameters].index("b1")]
-        state["mu_product"] *= b1  # as torch: mu_t = b1 * (1 - 0.5 * 0.96 ** inf) = b1
+        buffers[0].mul_(b1)  # mu_product, as torch: mu_t = b1 * (1 - 0.5 * 0.96 ** inf) = b1
 
 
 class NAdam(_KernelOptimizer):
     """The source document's NAdam (spec ``nadam``): ``theta -= lr (b1 mhat + (1 - b1) g / (1 - b1^t)) /
-    (sqrt(vhat) + eps)``.  No torch.optim class computes it (semantics.md 1.7); the state is ``step``,
+    (sqrt(vhat) + eps)``.  No torch.optim class computes it (docs/semantics.md §1.7); the state is ``step``,
     ``exp_avg``, ``exp_avg_sq`` and the signature is torch NAdam's without ``momentum_decay``."""
 
     _spec = _load_spec("nadam")

@@ -241,7 +241,7 @@ def test_mlp_trajectory_matches_torch_optim(name, default_dtype):
 
 @pytest.mark.parametrize("default_dtype", [torch.float64], indirect=True)
 def test_large_parameter_uses_the_parallel_kernel(default_dtype):
-    from optforge._runtime import PARALLEL_MIN_SIZE
+    from optforge._engine import PARALLEL_MIN_SIZE
     from optforge.generated import adamw as gen
 
     g = torch.Generator().manual_seed(3)
@@ -257,7 +257,7 @@ def test_large_parameter_uses_the_parallel_kernel(default_dtype):
             opt.step()
         results.append(p.detach())
     torch.testing.assert_close(results[1], results[0], **F64_TOL)
-    assert any(sig[0].dtype.name == "float64" for sig in gen.adamw_parallel.signatures)
+    assert any(sig[3].dtype.name == "float64" for sig in gen.adamw_multi_parallel.signatures)
 
 
 @pytest.mark.parametrize("default_dtype", [torch.float64], indirect=True)
@@ -555,14 +555,14 @@ def test_non_contiguous_parameters_are_refused():
 
 _PRELOAD_CHILD = """
 import json, torch, optforge.torch as oft
-from optforge import _runtime
+from optforge import _engine as _runtime
 from optforge.generated import adamw
 big = torch.nn.Parameter(torch.zeros(1 << 16)); small = torch.nn.Parameter(torch.zeros(10, dtype=torch.float64))
 opt = oft.AdamW([big, small], lr=0.1)
 threads = set(_runtime.PRELOADS.values())
 for t in threads:
     t.join(120)
-kernels = (adamw.adamw_serial, adamw.adamw_parallel)
+kernels = (adamw.adamw_multi_serial, adamw.adamw_multi_parallel)
 before = [len(k.overloads) for k in kernels]
 big.grad = torch.ones_like(big); small.grad = torch.ones_like(small)
 opt.step()
@@ -588,13 +588,121 @@ def test_building_an_optimizer_loads_its_first_kernels_in_the_background(tmp_pat
     assert run["big"] == pytest.approx(expected, rel=1e-6) and run["small"] == pytest.approx(expected, rel=1e-12)
 
 
-def test_the_kernels_only_ever_get_views_of_the_tensors():
-    t = torch.zeros(3, 4, dtype=torch.float64)
-    view = oft._flat(t)
-    view[5] = 7.0
-    assert view.shape == (12,) and t[1, 1].item() == 7.0  # the same memory
-    with pytest.raises(RuntimeError, match="without being contiguous"):  # reshaping would copy
-        oft._flat(t.t())
+def _tables(opt):
+    return [b.table for plan in opt._plans.values() for b in plan.buckets]
+
+
+def test_the_kernels_get_the_tensors_own_memory():
+    """The engine's table holds the parameters' and the state tensors' own addresses: no copies."""
+    ps = [torch.nn.Parameter(torch.randn(3, 4, dtype=torch.float64)), torch.nn.Parameter(torch.randn(5))]
+    opt = oft.AdamW(ps, lr=0.1)
+    for p in ps:
+        p.grad = torch.ones_like(p)
+    opt.step()
+    tables = _tables(opt)
+    assert len(tables) == 2  # one per dtype
+    for table in tables:
+        for row in table.tensors:
+            p = ps[row[0]]
+            assert row[1] == p.data_ptr() and row[2] == p.numel()
+            assert list(row[6:]) == [opt.state[p]["exp_avg"].data_ptr(), opt.state[p]["exp_avg_sq"].data_ptr()]
+
+
+def _reference_pair(make, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    init = [torch.randn(4, 3, generator=g, dtype=torch.float64), torch.randn(7, generator=g, dtype=torch.float64)]
+    grads = [[torch.randn(t.shape, generator=g, dtype=torch.float64) for t in init] for _ in range(6)]
+    return init, grads
+
+
+@pytest.mark.parametrize("cls", ["AdamW", "SGD"])
+def test_the_engine_notices_a_replaced_parameter_and_reallocated_gradients(cls):
+    """Between steps: zero_grad(set_to_none=True) makes every gradient a new tensor, and one parameter's
+    storage is replaced (``p.data = ...``); the cached plan must follow both, as torch.optim does."""
+    kwargs = {"lr": 0.05, "momentum": 0.9} if cls == "SGD" else {"lr": 0.05}
+    init, grads = _reference_pair(None)
+    results = []
+    for make in (getattr(torch.optim, cls), getattr(oft, cls)):
+        ps = [torch.nn.Parameter(t.clone()) for t in init]
+        opt = make(ps, **kwargs)
+        for step, gs in enumerate(grads):
+            opt.zero_grad(set_to_none=True)
+            for p, gr in zip(ps, gs):
+                p.grad = gr.clone()
+            if step == 3:
+                ps[0].data = ps[0].data.clone() + 1.0  # new storage, other values
+            opt.step()
+        results.append([p.detach().clone() for p in ps])
+    for ours, theirs in zip(results[1], results[0]):
+        torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_the_engine_notices_state_replaced_by_load_state_dict_and_by_hand():
+    init, grads = _reference_pair(None, seed=1)
+    ref_ps = [torch.nn.Parameter(t.clone()) for t in init]
+    ps = [torch.nn.Parameter(t.clone()) for t in init]
+    ref, opt = torch.optim.Adam(ref_ps, lr=0.05), oft.Adam(ps, lr=0.05)
+    for gs in grads[:2]:
+        for a, b, gr in zip(ref_ps, ps, gs):
+            a.grad, b.grad = gr.clone(), gr.clone()
+        ref.step()
+        opt.step()
+    # A checkpoint with other moments: loading it replaces every state tensor.
+    sd = copy.deepcopy(ref.state_dict())
+    for st in sd["state"].values():
+        st["exp_avg"].mul_(-3.0)
+    ref.load_state_dict(copy.deepcopy(sd))
+    opt.load_state_dict(copy.deepcopy(sd))
+    for gs in grads[2:4]:
+        for a, b, gr in zip(ref_ps, ps, gs):
+            a.grad, b.grad = gr.clone(), gr.clone()
+        ref.step()
+        opt.step()
+    # By hand: a state entry replaced with a new tensor.
+    for a, b in zip(ref_ps, ps):
+        ref.state[a]["exp_avg_sq"] = ref.state[a]["exp_avg_sq"] * 4.0
+        opt.state[b]["exp_avg_sq"] = opt.state[b]["exp_avg_sq"] * 4.0
+    for gs in grads[4:]:
+        for a, b, gr in zip(ref_ps, ps, gs):
+            a.grad, b.grad = gr.clone(), gr.clone()
+        ref.step()
+        opt.step()
+    for a, b in zip(ref_ps, ps):
+        torch.testing.assert_close(b.detach(), a.detach(), rtol=1e-12, atol=1e-12)
+        assert opt.state[b]["step"].item() == ref.state[a]["step"].item() == 6
+
+
+def test_step_counts_are_per_parameter_when_some_parameters_miss_gradients():
+    """torch skips a parameter without a gradient, so its step count falls behind; the engine buckets
+    parameters by step count and shows each its own."""
+    init, grads = _reference_pair(None, seed=2)
+    results = []
+    for make in (torch.optim.Adam, oft.Adam):
+        ps = [torch.nn.Parameter(t.clone()) for t in init]
+        opt = make(ps, lr=0.05)
+        for step, gs in enumerate(grads):
+            for p, gr in zip(ps, gs):
+                p.grad = gr.clone()
+            if step in (1, 2):
+                ps[1].grad = None
+            opt.step()
+        results.append(([p.detach().clone() for p in ps], [opt.state[p]["step"].item() for p in ps]))
+    assert results[1][1] == results[0][1] == [6.0, 4.0]
+    for ours, theirs in zip(results[1][0], results[0][0]):
+        torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_a_strided_gradient_is_read_through_a_copy_every_step():
+    p = torch.nn.Parameter(torch.zeros(3, 4, dtype=torch.float64))
+    q = torch.nn.Parameter(torch.zeros(3, 4, dtype=torch.float64))
+    opt, ref = oft.SGD([p], lr=1.0), torch.optim.SGD([q], lr=1.0)
+    base = torch.arange(12, dtype=torch.float64).reshape(4, 3)
+    for k in range(3):
+        g = (base * (k + 1)).t()  # the same object's values change between steps
+        p.grad, q.grad = g, g.clone()
+        opt.step()
+        ref.step()
+    torch.testing.assert_close(p.detach(), q.detach(), rtol=0, atol=0)
 
 
 def test_sparse_gradients_are_refused_and_nothing_is_half_updated():
