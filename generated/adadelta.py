@@ -86,7 +86,6 @@ def adadelta_serial(theta, g, Eg2, Edtheta2, rho_f64, one_minus_rho_f64, eps_f64
         Edtheta2[i] = Edtheta2_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adadelta_parallel(theta, g, Eg2, Edtheta2, rho_f64, one_minus_rho_f64, eps_f64):
     """Adadelta on flat arrays, in place.
@@ -108,7 +107,6 @@ def adadelta_parallel(theta, g, Eg2, Edtheta2, rho_f64, one_minus_rho_f64, eps_f
         theta[i] = theta_i
         Eg2[i] = Eg2_i
         Edtheta2[i] = Edtheta2_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -158,7 +156,6 @@ def adadelta_multi_serial(_tensors, _gptr, _slices, _like, rho_f64, one_minus_rh
                              one_minus_rho, eps)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adadelta_multi_parallel(_tensors, _gptr, _slices, _like, rho_f64, one_minus_rho_f64, eps_f64):
     """Adadelta on every tensor of one table in one call, in place.
@@ -173,7 +170,6 @@ def adadelta_multi_parallel(_tensors, _gptr, _slices, _like, rho_f64, one_minus_
     for _w in numba.prange(_slices.shape[0] - 1):
         adadelta_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, rho,
                              one_minus_rho, eps)
-
 
 
 class Adadelta(Optimizer):

@@ -78,7 +78,6 @@ def adagrad_serial(theta, g, G, eps_f64, lr_f64):
         G[i] = G_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adagrad_parallel(theta, g, G, eps_f64, lr_f64):
     """Adagrad on flat arrays, in place.
@@ -96,7 +95,6 @@ def adagrad_parallel(theta, g, G, eps_f64, lr_f64):
         theta_i = theta_i - lr*g_i / denom  # theta - g*lr/denom
         theta[i] = theta_i
         G[i] = G_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -139,7 +137,6 @@ def adagrad_multi_serial(_tensors, _gptr, _slices, _like, eps_f64, lr_f64):
         adagrad_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, eps, lr)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adagrad_multi_parallel(_tensors, _gptr, _slices, _like, eps_f64, lr_f64):
     """Adagrad on every tensor of one table in one call, in place.
@@ -152,7 +149,6 @@ def adagrad_multi_parallel(_tensors, _gptr, _slices, _like, eps_f64, lr_f64):
     lr = _like.dtype.type(lr_f64)
     for _w in numba.prange(_slices.shape[0] - 1):
         adagrad_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, eps, lr)
-
 
 
 class Adagrad(Optimizer):

@@ -75,7 +75,6 @@ def adagrad_eps_in_sqrt_serial(theta, g, G, eps_f64, lr_f64):
         G[i] = G_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adagrad_eps_in_sqrt_parallel(theta, g, G, eps_f64, lr_f64):
     """Adagrad (eps inside the square root) on flat arrays, in place.
@@ -93,7 +92,6 @@ def adagrad_eps_in_sqrt_parallel(theta, g, G, eps_f64, lr_f64):
         theta_i = theta_i - lr*g_i / denom  # theta - g*lr/denom
         theta[i] = theta_i
         G[i] = G_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -137,7 +135,6 @@ def adagrad_eps_in_sqrt_multi_serial(_tensors, _gptr, _slices, _like, eps_f64, l
                                         lr)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adagrad_eps_in_sqrt_multi_parallel(_tensors, _gptr, _slices, _like, eps_f64, lr_f64):
     """Adagrad (eps inside the square root) on every tensor of one table in one call, in place.
@@ -151,7 +148,6 @@ def adagrad_eps_in_sqrt_multi_parallel(_tensors, _gptr, _slices, _like, eps_f64,
     for _w in numba.prange(_slices.shape[0] - 1):
         adagrad_eps_in_sqrt_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, eps,
                                         lr)
-
 
 
 class AdagradEpsInSqrt(Optimizer):

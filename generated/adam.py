@@ -105,7 +105,6 @@ def adam_serial(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f
         v[i] = v_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adam_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64, inv_bc1_f64, inv_bc2_f64, eps_f64,
                   lr_f64):
@@ -134,7 +133,6 @@ def adam_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2
         theta[i] = theta_i
         m[i] = m_i
         v[i] = v_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -191,7 +189,6 @@ def adam_multi_serial(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64,
                          b2, one_minus_b2, inv_bc1, inv_bc2, eps, lr)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adam_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64,
                         inv_bc1_f64, inv_bc2_f64, eps_f64, lr_f64):
@@ -212,7 +209,6 @@ def adam_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f6
     for _w in numba.prange(_slices.shape[0] - 1):
         adam_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, one_minus_b1, b1,
                          b2, one_minus_b2, inv_bc1, inv_bc2, eps, lr)
-
 
 
 class Adam(Optimizer):

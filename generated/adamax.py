@@ -91,7 +91,6 @@ def adamax_serial(theta, g, m, u, one_minus_b1_f64, b1_f64, b2_f64, eps_f64, lr_
         u[i] = u_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adamax_parallel(theta, g, m, u, one_minus_b1_f64, b1_f64, b2_f64, eps_f64, lr_inv_one_minus_b1_pow_t_f64):
     """Adamax on flat arrays, in place.
@@ -114,7 +113,6 @@ def adamax_parallel(theta, g, m, u, one_minus_b1_f64, b1_f64, b2_f64, eps_f64, l
         theta[i] = theta_i
         m[i] = m_i
         u[i] = u_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -165,7 +163,6 @@ def adamax_multi_serial(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f6
                            b2, eps, lr_inv_one_minus_b1_pow_t)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adamax_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64, b2_f64, eps_f64,
                           lr_inv_one_minus_b1_pow_t_f64):
@@ -183,7 +180,6 @@ def adamax_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_
     for _w in numba.prange(_slices.shape[0] - 1):
         adamax_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, one_minus_b1, b1,
                            b2, eps, lr_inv_one_minus_b1_pow_t)
-
 
 
 class Adamax(Optimizer):

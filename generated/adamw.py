@@ -110,7 +110,6 @@ def adamw_serial(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_
         v[i] = v_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adamw_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64, inv_bc1_f64, inv_bc2_f64,
                    eps_f64, lr_f64, lam_lr_f64):
@@ -141,7 +140,6 @@ def adamw_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b
         theta[i] = theta_i
         m[i] = m_i
         v[i] = v_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -200,7 +198,6 @@ def adamw_multi_serial(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64
                           b2, one_minus_b2, inv_bc1, inv_bc2, eps, lr, lam_lr)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adamw_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64,
                          inv_bc1_f64, inv_bc2_f64, eps_f64, lr_f64, lam_lr_f64):
@@ -222,7 +219,6 @@ def adamw_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f
     for _w in numba.prange(_slices.shape[0] - 1):
         adamw_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, one_minus_b1, b1,
                           b2, one_minus_b2, inv_bc1, inv_bc2, eps, lr, lam_lr)
-
 
 
 class AdamW(Optimizer):

@@ -117,7 +117,6 @@ def adamw_amsgrad_serial(theta, g, m, v, vmax, one_minus_b1_f64, b1_f64, b2_f64,
         vmax[i] = vmax_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adamw_amsgrad_parallel(theta, g, m, v, vmax, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64, inv_bc1_f64,
                            inv_bc2_f64, eps_f64, lr_f64, lam_lr_f64):
@@ -151,7 +150,6 @@ def adamw_amsgrad_parallel(theta, g, m, v, vmax, one_minus_b1_f64, b1_f64, b2_f6
         m[i] = m_i
         v[i] = v_i
         vmax[i] = vmax_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -214,7 +212,6 @@ def adamw_amsgrad_multi_serial(_tensors, _gptr, _slices, _like, one_minus_b1_f64
                                   one_minus_b1, b1, b2, one_minus_b2, inv_bc1, inv_bc2, eps, lr, lam_lr)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def adamw_amsgrad_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64,
                                  inv_bc1_f64, inv_bc2_f64, eps_f64, lr_f64, lam_lr_f64):
@@ -236,7 +233,6 @@ def adamw_amsgrad_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f
     for _w in numba.prange(_slices.shape[0] - 1):
         adamw_amsgrad_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like,
                                   one_minus_b1, b1, b2, one_minus_b2, inv_bc1, inv_bc2, eps, lr, lam_lr)
-
 
 
 class AdamWAMSGrad(Optimizer):

@@ -84,7 +84,6 @@ def lion_serial(theta, g, m, one_minus_b1_f64, b1_f64, lam_f64, lr_f64, one_minu
         m[i] = m_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def lion_parallel(theta, g, m, one_minus_b1_f64, b1_f64, lam_f64, lr_f64, one_minus_b2_f64, b2_f64):
     """Lion on flat arrays, in place.
@@ -106,7 +105,6 @@ def lion_parallel(theta, g, m, one_minus_b1_f64, b1_f64, lam_f64, lr_f64, one_mi
         m_i = one_minus_b2*g_i + b2*m_i  # b2*m + g*(1 - b2)
         theta[i] = theta_i
         m[i] = m_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -155,7 +153,6 @@ def lion_multi_serial(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64,
                          lam, lr, one_minus_b2, b2)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def lion_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64, lam_f64, lr_f64, one_minus_b2_f64,
                         b2_f64):
@@ -174,7 +171,6 @@ def lion_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f6
     for _w in numba.prange(_slices.shape[0] - 1):
         lion_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, one_minus_b1, b1,
                          lam, lr, one_minus_b2, b2)
-
 
 
 class Lion(Optimizer):

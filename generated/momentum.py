@@ -76,7 +76,6 @@ def momentum_serial(theta, g, v, lr_f64, mu_f64):
         v[i] = v_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def momentum_parallel(theta, g, v, lr_f64, mu_f64):
     """Momentum on flat arrays, in place.
@@ -93,7 +92,6 @@ def momentum_parallel(theta, g, v, lr_f64, mu_f64):
         theta_i = theta_i - v_i  # theta - v
         theta[i] = theta_i
         v[i] = v_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -135,7 +133,6 @@ def momentum_multi_serial(_tensors, _gptr, _slices, _like, lr_f64, mu_f64):
         momentum_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, lr, mu)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def momentum_multi_parallel(_tensors, _gptr, _slices, _like, lr_f64, mu_f64):
     """Momentum on every tensor of one table in one call, in place.
@@ -148,7 +145,6 @@ def momentum_multi_parallel(_tensors, _gptr, _slices, _like, lr_f64, mu_f64):
     mu = _like.dtype.type(mu_f64)
     for _w in numba.prange(_slices.shape[0] - 1):
         momentum_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, lr, mu)
-
 
 
 class Momentum(Optimizer):

@@ -105,7 +105,6 @@ def nadam_serial(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_
         v[i] = v_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def nadam_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64, inv_bc1_f64, inv_bc2_f64,
                    k_1_f64, eps_f64, lr_f64):
@@ -136,7 +135,6 @@ def nadam_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b
         theta[i] = theta_i
         m[i] = m_i
         v[i] = v_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -195,7 +193,6 @@ def nadam_multi_serial(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64
                           b2, one_minus_b2, inv_bc1, inv_bc2, k_1, eps, lr)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def nadam_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64,
                          inv_bc1_f64, inv_bc2_f64, k_1_f64, eps_f64, lr_f64):
@@ -217,7 +214,6 @@ def nadam_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f
     for _w in numba.prange(_slices.shape[0] - 1):
         nadam_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, one_minus_b1, b1,
                           b2, one_minus_b2, inv_bc1, inv_bc2, k_1, eps, lr)
-
 
 
 class NAdam(Optimizer):

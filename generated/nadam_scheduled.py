@@ -118,7 +118,6 @@ def nadam_scheduled_serial(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one
         v[i] = v_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def nadam_scheduled_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64, inv_bc2_f64, k_1_f64,
                              k_2_f64, eps_f64, lr_f64):
@@ -148,7 +147,6 @@ def nadam_scheduled_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, o
         theta[i] = theta_i
         m[i] = m_i
         v[i] = v_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -206,7 +204,6 @@ def nadam_scheduled_multi_serial(_tensors, _gptr, _slices, _like, one_minus_b1_f
                                     one_minus_b1, b1, b2, one_minus_b2, inv_bc2, k_1, k_2, eps, lr)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def nadam_scheduled_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2_f64,
                                    inv_bc2_f64, k_1_f64, k_2_f64, eps_f64, lr_f64):
@@ -228,7 +225,6 @@ def nadam_scheduled_multi_parallel(_tensors, _gptr, _slices, _like, one_minus_b1
     for _w in numba.prange(_slices.shape[0] - 1):
         nadam_scheduled_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like,
                                     one_minus_b1, b1, b2, one_minus_b2, inv_bc2, k_1, k_2, eps, lr)
-
 
 
 class NAdamScheduled(Optimizer):

@@ -84,7 +84,6 @@ def nag_serial(theta, g, v, mu_pow_two_f64, lr_one_plus_mu_f64, lr_f64, mu_f64):
         v[i] = v_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def nag_parallel(theta, g, v, mu_pow_two_f64, lr_one_plus_mu_f64, lr_f64, mu_f64):
     """NAG on flat arrays, in place.
@@ -103,7 +102,6 @@ def nag_parallel(theta, g, v, mu_pow_two_f64, lr_one_plus_mu_f64, lr_f64, mu_f64
         v_i = lr*g_i + mu*v_i  # g*lr + mu*v
         theta[i] = theta_i
         v[i] = v_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -148,7 +146,6 @@ def nag_multi_serial(_tensors, _gptr, _slices, _like, mu_pow_two_f64, lr_one_plu
                         lr_one_plus_mu, lr, mu)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def nag_multi_parallel(_tensors, _gptr, _slices, _like, mu_pow_two_f64, lr_one_plus_mu_f64, lr_f64, mu_f64):
     """NAG on every tensor of one table in one call, in place.
@@ -164,7 +161,6 @@ def nag_multi_parallel(_tensors, _gptr, _slices, _like, mu_pow_two_f64, lr_one_p
     for _w in numba.prange(_slices.shape[0] - 1):
         nag_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, mu_pow_two,
                         lr_one_plus_mu, lr, mu)
-
 
 
 class NAG(Optimizer):

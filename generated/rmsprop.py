@@ -83,7 +83,6 @@ def rmsprop_serial(theta, g, v, alpha_f64, one_minus_alpha_f64, eps_f64, lr_f64)
         v[i] = v_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def rmsprop_parallel(theta, g, v, alpha_f64, one_minus_alpha_f64, eps_f64, lr_f64):
     """RMSprop on flat arrays, in place.
@@ -103,7 +102,6 @@ def rmsprop_parallel(theta, g, v, alpha_f64, one_minus_alpha_f64, eps_f64, lr_f6
         theta_i = theta_i - lr*g_i / denom  # theta - g*lr/denom
         theta[i] = theta_i
         v[i] = v_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -149,7 +147,6 @@ def rmsprop_multi_serial(_tensors, _gptr, _slices, _like, alpha_f64, one_minus_a
                             one_minus_alpha, eps, lr)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def rmsprop_multi_parallel(_tensors, _gptr, _slices, _like, alpha_f64, one_minus_alpha_f64, eps_f64, lr_f64):
     """RMSprop on every tensor of one table in one call, in place.
@@ -165,7 +162,6 @@ def rmsprop_multi_parallel(_tensors, _gptr, _slices, _like, alpha_f64, one_minus
     for _w in numba.prange(_slices.shape[0] - 1):
         rmsprop_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, alpha,
                             one_minus_alpha, eps, lr)
-
 
 
 class RMSprop(Optimizer):

@@ -67,7 +67,6 @@ def sgd_serial(theta, g, lr_f64):
         theta[i] = theta_i
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def sgd_parallel(theta, g, lr_f64):
     """SGD on flat arrays, in place.
@@ -80,7 +79,6 @@ def sgd_parallel(theta, g, lr_f64):
         g_i = g[i]
         theta_i = theta_i - lr*g_i  # -g*lr + theta
         theta[i] = theta_i
-
 
 
 @numba.njit(cache=True, error_model="numpy")
@@ -117,7 +115,6 @@ def sgd_multi_serial(_tensors, _gptr, _slices, _like, lr_f64):
         sgd_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, lr)
 
 
-
 @numba.njit(cache=True, error_model="numpy", parallel=True)
 def sgd_multi_parallel(_tensors, _gptr, _slices, _like, lr_f64):
     """SGD on every tensor of one table in one call, in place.
@@ -129,7 +126,6 @@ def sgd_multi_parallel(_tensors, _gptr, _slices, _like, lr_f64):
     lr = _like.dtype.type(lr_f64)
     for _w in numba.prange(_slices.shape[0] - 1):
         sgd_multi_slice(_tensors, _gptr, _slices[_w, 0], _slices[_w + 1, 0], _slices[_w, 1], _like, lr)
-
 
 
 class SGD(Optimizer):
