@@ -15,12 +15,14 @@ import dataclasses
 import importlib.util
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from types import ModuleType
 
 from optforge.specs.language import Property, Spec, SpecError
 
 from . import generate, prover, sheets
+from .lower import UnusedIntermediateWarning, lower
 
 
 class UserSpecError(RuntimeError):
@@ -99,7 +101,12 @@ def main(argv: list[str] | None = None, prog: str = "optforge-spec") -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     written = []
     for spec in specs:
-        module_file = generate.render_kernel_module(spec, f"optforge-spec {args.file} --out {args.out}")
+        with warnings.catch_warnings(record=True) as caught:  # an intermediate nothing reads: name it
+            warnings.simplefilter("always", UnusedIntermediateWarning)
+            kernel = lower(spec, warn=True)
+        for w in caught:
+            print(f"warning: {w.message}", file=sys.stderr)
+        module_file = generate.render_kernel_module(spec, f"optforge-spec {args.file} --out {args.out}", kernel)
         generate.write_atomic(args.out / module_file.path, module_file.text)
         written.append(args.out / module_file.path)
         tex = args.out / f"{spec.name}.tex"

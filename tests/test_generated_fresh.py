@@ -34,7 +34,7 @@ def test_check_command_reports_a_stale_file(tmp_path):
     assert "-        mhat = inv_bc1*m_i*2" in result.stdout and "+        mhat = inv_bc1*m_i" in result.stdout
     ok = subprocess.run([sys.executable, str(ROOT / "scripts" / "regenerate.py"), "--out", str(out)],
                         capture_output=True, text=True)
-    assert ok.returncode == 0 and "wrote     generated/adam.py" in ok.stdout.replace(out.name, "generated")
+    assert ok.returncode == 0 and f"wrote     {out / 'adam.py'}" in ok.stdout
     again = subprocess.run([sys.executable, str(ROOT / "scripts" / "regenerate.py"), "--check", "--out", str(out)],
                            capture_output=True, text=True)
     assert again.returncode == 0, again.stdout + again.stderr

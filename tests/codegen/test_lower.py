@@ -176,3 +176,21 @@ def test_generated_python_is_formatted(path):
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
             assert lines[first - 2] == "" and lines[first - 3] == "" and lines[first - 4] != "", \
                 f"{path.name}:{first}: not two blank lines before {node.name}"
+
+
+def test_a_users_spec_with_an_unused_intermediate_gets_a_warning_naming_it(tmp_path, capsys):
+    from optforge.codegen import user
+
+    spec_file = tmp_path / "my_sgd.py"
+    spec_file.write_text(
+        "import sympy as sp\n"
+        "from optforge.specs.language import GRAD, POSITIVE, THETA, Assign, Hyperparameter, Spec\n"
+        "lr = Hyperparameter('lr', 0.1, POSITIVE, 'learning rate', r'\\eta', api='lr')\n"
+        "doubled = sp.Symbol('doubled')\n"
+        "SPECS = [Spec('my_sgd', 'My SGD', hyperparameters=[lr], state=[],\n"
+        "              assignments=[Assign(doubled, 2 * GRAD), Assign(THETA, THETA - lr.symbol * GRAD)])]\n"
+        "PROPERTIES = []\n")
+    assert user.main([str(spec_file), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: spec 'my_sgd': doubled = 2*g is never used; the kernel leaves it out" in err
+    assert "doubled" not in (tmp_path / "out" / "my_sgd.py").read_text().split("def my_sgd_serial", 1)[1]
