@@ -1,16 +1,16 @@
-"""The benchmark (optforge.bench) and the runtime it measures.  No test here asserts a time.
+"""The stepping engine (optforge._engine) behind the generated classes.  No test here asserts a time.
 
-* the --quick path runs end to end on tiny sizes, so the benchmark cannot rot;
-* its NumPy baselines, byte counts, torch equivalents and shape lists are right;
-* start-up behaviour: a fresh process loads the kernels from the cache, two processes compiling
-  into one empty cache at once both succeed, and a read-only install works;
-* the multi-tensor step (one compiled call per dtype group, gradients gathered in compiled code)
-  gives exactly what the per-tensor kernels give, for every optimizer, and keeps the old path's
-  behaviour for everything the compiled check turns away.
+* the multi-tensor step (one compiled call per dtype table, gradients gathered in compiled code)
+  gives exactly what the per-tensor kernels give, for every optimizer, and keeps the Python path's
+  behaviour for everything the compiled check turns away;
+* tables: serial below PARALLEL_MIN_SIZE, equal parallel slices above it; state in one aligned
+  buffer per dtype, its addresses in the table's state columns;
+* start-up: a fresh process loads the kernels from the cache, the preload thread loads them before
+  the first step (and never breaks building an optimizer), a fork during a preload leaves a child
+  that can step; copies and pickles own their addresses.
 """
 
 import json
-import math
 import os
 import subprocess
 import sys
@@ -20,128 +20,21 @@ import numpy as np
 import pytest
 
 import optforge
-from optforge import _runtime, bench
-from optforge.generated import adam as adam_module
+from optforge import _engine
+from optforge.runtime import STATE_COLUMN
 
 ALL = list(optforge.OPTIMIZERS)
 
 
-# ------------------------------------------------------------------------- the benchmark
-def test_quick_benchmark_runs_on_tiny_sizes(tmp_path):
-    out = tmp_path / "results"
-    code = bench.main(["--quick", "--optimizers", "adam", "adadelta", "sgd", "--sizes", "100", "1000",
-                       "--float64-sizes", "300", "--lists", "tiny mixed (12)", "--repeats", "2",
-                       "--batch-ms", "0.2", "--startup-repeats", "1", "--out", str(out)])
-    assert code == 0
-    report = (out / "bench.md").read_text()
-    assert "| optimizer | dtype | size | method | threads | median | min-max | ÷ torch best | GB/s | % of ceiling |" in report
-    assert "## Start-up" in report and "## Targets" in report and "Machine:" in report
-    data = json.loads((out / "bench.json").read_text())
-    methods = {(r["optimizer"], r["method"]) for r in data["rows"]}
-    for name in ("adam", "adadelta", "sgd"):
-        assert {(name, "optforge"), (name, "numpy naive"), (name, "numpy in-place"), (name, "ceiling serial")} <= methods
-    assert ("adam", "torch fused") in methods and ("adadelta", "torch foreach") in methods
-    assert ("adam", "optforge flat") in methods  # the list case
-    # Adam and Adadelta divide and take square roots; SGD does neither, so it has no such ceiling
-    assert ("adam", "sqrt/div ceiling serial") in methods and ("adadelta", "sqrt/div ceiling serial") in methods
-    assert ("sgd", "sqrt/div ceiling serial") not in methods
-    sizes = {(r["optimizer"], r["dtype"], r["size"]) for r in data["rows"]}
-    assert ("adam", "float64", "300") in sizes and ("adam", "float32", "tiny mixed (12)") in sizes
-    for r in data["rows"]:
-        assert r["median_s"] > 0 and r["min_s"] <= r["median_s"] <= r["max_s"] and r["gb_s"] > 0
-    start = data["startup"]
-    assert start["concurrent_ok"] and start["readonly_ok"], start
-    assert all(x is not None and x > 0 for x in start["import_s"] + start["first_step_s"])
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        pytest.skip("matplotlib is not installed: no PNG")
-    assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.mark.parametrize("name, expected", [
-    ("adam", (1, 1)),  # lr * mhat / (sqrt(vhat) + eps)
-    ("adadelta", (2, 1)),  # sqrt(E[dx^2] + eps) / sqrt(E[g^2] + eps)
-    ("adamax", (0, 1)),  # lr * mhat / u: a division, no square root
-    ("sgd", (0, 0)), ("lion", (0, 0)),
-])
-def test_square_roots_and_divisions_are_read_off_the_loop_body(name, expected):
-    assert bench.spec_info(name).sqrt_div == expected
-
-
-def test_sqrt_div_ceiling_kernel_does_the_arithmetic_it_names():
-    serial, parallel = bench.ceiling_kernels(1, 2, 1)
-    for kernel in (serial, parallel):
-        theta, g, s = np.zeros(5), np.arange(5.0), np.full(5, 3.0)
-        kernel(theta, g, s, 0.5)
-        # y = c x sqrt(s + c) sqrt(s + c) / (s + c), then theta += y and s += x
-        np.testing.assert_allclose(theta, 0.5 * np.arange(5.0), rtol=1e-15)
-        np.testing.assert_array_equal(s, 3.0 + np.arange(5.0))
-
-
-def test_bytes_per_element_are_read_off_the_generated_classes():
-    # (1 + S) reads + the gradient + (1 + S) writes, S per-element state arrays
-    assert bench.spec_info("adam").bytes_per_element(4) == 28  # the issue's number for Adam float32
-    assert bench.spec_info("sgd").bytes_per_element(4) == 12
-    assert bench.spec_info("momentum").bytes_per_element(8) == 40
-    assert bench.spec_info("adam_amsgrad").bytes_per_element(4) == 36
-    for name in ALL:
-        info = bench.spec_info(name)
-        assert info.n_state == sum(s.per_element for s in optforge.OPTIMIZERS[name].state)
-        assert info.n_state in bench.CEILING_KERNELS
-
-
-def test_torch_equivalents_come_from_the_generated_docstrings():
-    assert (bench.spec_info("adadelta").torch_class, bench.spec_info("adadelta").torch_kwargs["lr"]) == ("Adadelta", 1.0)
-    assert bench.spec_info("adamw").torch_kwargs["weight_decay"] == 0.01
-    assert bench.spec_info("adam_amsgrad").torch_kwargs["amsgrad"] is True
-    assert bench.spec_info("nag").torch_kwargs["nesterov"] is True
-    assert math.isinf(bench.spec_info("nadam_t1").torch_kwargs["momentum_decay"])
-    assert bench.spec_info("lion").torch_class is None  # no torch.optim equivalent: no torch rows
-
-
-@pytest.mark.parametrize("name", ALL)
-@pytest.mark.parametrize("inplace", [False, True], ids=["naive", "in-place"])
-def test_numpy_baselines_match_optforge(name, inplace):
-    info = bench.spec_info(name)
-    rng = np.random.default_rng(7)
-    theta = rng.uniform(-1, 1, 301)
-    grads = [rng.uniform(-1, 1, 301) for _ in range(4)]
-    ref = theta.copy()
-    opt = info.cls([ref])
-    baseline = bench.NumpyOptimizer(info, theta.copy(), inplace)
-    for g in grads:
-        opt.step([g])
-        baseline.step(g)
-    np.testing.assert_allclose(baseline.theta, ref, rtol=1e-13, atol=1e-15)
-    for s, a in zip(info.states, baseline.state):
-        np.testing.assert_allclose(a, opt.state_arrays[s][0], rtol=1e-13, atol=1e-15)
-
-
-def test_in_place_baseline_allocates_nothing_per_step():
-    info = bench.spec_info("adam")
-    source, n = bench.numpy_inplace_source(info)
-    assert "out=" in source and n <= 6
-    assert "np.subtract(theta, " in source and source.count("out=m)") == 1 and source.count("out=v)") == 1
-
-
-def test_parameter_lists_have_the_issue_sizes():
-    resnet, transformer = bench.resnet50_shapes(), bench.transformer_shapes()
-    assert (len(resnet), sum(math.prod(s) for s in resnet)) == (161, 25_557_032)
-    assert (len(transformer), sum(math.prod(s) for s in transformer)) == (100, 10_033_664)
-    assert len(bench.LISTS["1000 x 1e3"]()) == 1000
-
-
-# ---------------------------------------------------------------------------- start-up
 def test_fresh_process_with_a_warm_cache_loads_the_kernels_from_it(tmp_path):
     code = ("import json, numpy as np, optforge\n"
-            "from optforge import _runtime\n"
+            "from optforge import _engine\n"
             "from optforge.generated import adam\n"
             "p = np.ones(1000, np.float32); q = np.ones(1 << 16, np.float32)\n"
             "optforge.Adam([p], lr=0.1).step([np.ones(1000, np.float32)])\n"
             "optforge.Adam([q], lr=0.1).step([np.ones(1 << 16, np.float32)])\n"
             "stats = {k.__name__: [k.stats.cache_hits.total(), k.stats.cache_misses.total()] for k in\n"
-            "         (adam.adam_multi_serial, adam.adam_multi_parallel, _runtime.gather_gradients)}\n"
+            "         (adam.adam_multi_serial, adam.adam_multi_parallel, _engine.gather_gradients)}\n"
             "print(json.dumps({'stats': stats, 'p': float(p[0]), 'q': float(q[0])}))\n")
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     runs = [json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
@@ -156,14 +49,14 @@ def test_fresh_process_with_a_warm_cache_loads_the_kernels_from_it(tmp_path):
 
 _PRELOAD_CHILD = """
 import json, numpy as np, optforge
-from optforge import _runtime
+from optforge import _engine
 from optforge.generated import adam
 p = np.ones(1000, np.float32); q = np.ones(1 << 16, np.float32)
 a = optforge.Adam([p], lr=0.1); b = optforge.Adam([q], lr=0.1)
-threads = set(_runtime.PRELOADS.values())
+threads = set(_engine.PRELOADS.values())
 for t in threads:
     t.join(120)
-kernels = (adam.adam_multi_serial, adam.adam_multi_parallel, _runtime.gather_gradients)
+kernels = (adam.adam_multi_serial, adam.adam_multi_parallel, _engine.gather_gradients)
 before = [len(k.overloads) for k in kernels]
 a.step([np.ones(1000, np.float32)]); b.step([np.ones(1 << 16, np.float32)])
 after = [len(k.overloads) for k in kernels]
@@ -207,20 +100,20 @@ def test_a_failing_preload_job_is_skipped_quietly_and_the_others_still_load():
             self.signatures.append(signature)
 
     after = Recorder()
-    _runtime._load_kernels([(Broken(), (np.zeros(3, np.float32),)), (Recorder(), (object(),)),
+    _engine._load_kernels([(Broken(), (np.zeros(3, np.float32),)), (Recorder(), (object(),)),
                             (after, (np.zeros(3, np.float32), 1.5))])
     assert after.signatures == [(numba.typeof(np.zeros(3, np.float32)), numba.float64)]
 
 
 def test_building_an_optimizer_never_fails_because_of_the_preload():
     class Stub:  # what preload reads off an optimizer, with a per-step scalar function that raises
-        _hyper_values, _scalar_state, _groups = (), (), []
+        _hyper_values, _scalar_state, _tables = (), (), []
 
         @staticmethod
         def _scalars(*args):
             raise ZeroDivisionError("bad hyperparameters reach the step, not the constructor")
 
-    assert _runtime.preload(Stub()) is None
+    assert _engine.preload(Stub()) is None
 
 
 _FORK_CHILD = """
@@ -245,41 +138,6 @@ def test_a_fork_while_the_preload_compiles_leaves_a_child_that_can_step(tmp_path
     assert out.strip() == "0", out  # -14 (SIGALRM): the child hung on the compiler lock
 
 
-def test_start_up_report_names_failed_interpreters_instead_of_crashing():
-    start = {"import_s": [0.2], "first_step_s": [None], "refresh_s": [], "compile_gather_s": [0.1],
-             "compile_multi_serial_s": [None], "compile_multi_parallel_s": [0.5], "first_step_after_work_s": [0.1],
-             "first_step_after_work_no_preload_s": [None], "concurrent_ok": True, "concurrent_wall_s": 2.0,
-             "readonly_ok": True, "readonly": {"numba_cache_files": 3, "wall_s": 1.0, "how": "read-only files"},
-             "errors": ["warm cache: ImportError: no module named optforge"]}
-    verdicts = {name: (verdict, text) for name, verdict, text in bench.targets([], start, 2)}
-    assert verdicts["5. import optforge"][0] == "met"
-    assert verdicts["5. first step, warm cache, beyond import"][0] == "—"  # no number, no verdict
-    assert verdicts["5. cold compile per kernel"][0] == "—" and "serial not measured" in verdicts["5. cold compile per kernel"][1]
-    assert "| FAILED: warm cache: ImportError: no module named optforge | | |" in bench.startup_table(start)
-
-
-def test_two_processes_compiling_into_one_empty_cache_at_once(tmp_path):
-    results = bench.concurrent_cold_start(str(tmp_path), processes=2)
-    expected = bench.expected_startup_checksum()
-    assert [r.get("error") for r in results] == [None, None], results
-    assert results[0]["pid"] != results[1]["pid"]
-    for r in results:
-        np.testing.assert_allclose(r["checksum"], expected, rtol=1e-6)
-    assert list(tmp_path.rglob("*.nbi")), "nothing was cached"
-
-
-def test_read_only_install_works(tmp_path):
-    result = bench.readonly_install_check(str(tmp_path / "ro"))
-    if result.get("skipped"):
-        pytest.skip(result["skipped"])
-    assert result["returncode"] == 0, result.get("error")
-    assert result["file"].startswith(str(tmp_path / "ro" / "site" / "optforge"))  # the copy, not this checkout
-    assert not result["pycache_in_package"]  # nothing could be written next to the sources...
-    assert result["numba_cache_files"] > 0  # ...so Numba cached into the user's cache folder
-    expected = 1.0 - 0.1 * 1.0 / (1.0 + 1e-8)
-    assert result["value"] == pytest.approx(expected, rel=1e-6) and result["small"] == pytest.approx(expected, rel=1e-6)
-
-
 # ------------------------------------------------------------- the multi-tensor runtime
 SHAPES = [(3, 4), (), (0,), (7,), (2, 3, 5), (40000,), (1,), (17, 3)]
 
@@ -292,7 +150,7 @@ def _per_tensor_reference(cls, params, grads_per_step, **kw):
         for o, p, g in zip(opts, ref, grads):
             kernel_args, o._scalar_state = o._scalars(o.t + 1, *o._hyper_values, *o._scalar_state)
             flat = [p.reshape(-1), g.reshape(-1), *[o.state_arrays[s.name][0].reshape(-1) for s in o._element_state]]
-            _runtime.dispatch(o._serial, o._parallel, p.size)(*flat, *kernel_args)
+            _engine.dispatch(o._serial, o._parallel, p.size)(*flat, *kernel_args)
             o.t += 1
     return ref, opts
 
@@ -306,7 +164,7 @@ def test_multi_tensor_step_equals_the_per_tensor_kernels(name, dtype):
     steps = [[rng.uniform(-1, 1, s).astype(dtype) for s in SHAPES] for _ in range(3)]
     mine = [p.copy() for p in params]
     opt = cls(mine)
-    assert opt._groups[0].parallel  # 40,000 elements in all: the prange kernel
+    assert opt._tables[0].parallel  # 40,000 elements in all: the prange kernel
     for grads in steps:
         opt.step(grads)
     ref, ref_opts = _per_tensor_reference(cls, params, steps)
@@ -317,12 +175,12 @@ def test_multi_tensor_step_equals_the_per_tensor_kernels(name, dtype):
             assert np.array_equal(opt.state_arrays[s.name][i], o.state_arrays[s.name][0])
 
 
-def test_small_groups_use_the_serial_kernel_and_big_ones_split_evenly():
+def test_small_tables_use_the_serial_kernel_and_big_ones_split_evenly():
     small = optforge.Adam([np.zeros(10, np.float32), np.zeros((3, 3), np.float32)])
-    assert not small._groups[0].parallel and len(small._groups[0].slices) == 2
+    assert not small._tables[0].parallel and len(small._tables[0].slices) == 2
     big = optforge.Adam([np.zeros(3_000_000, np.float32), np.zeros(5, np.float32)])
-    slices = big._groups[0].slices
-    assert big._groups[0].parallel and len(slices) - 1 == _runtime._MAX_SLICES
+    slices = big._tables[0].slices
+    assert big._tables[0].parallel and len(slices) - 1 == _engine._MAX_SLICES
     widths = np.diff(slices[:, 0])
     assert widths.max() - widths.min() <= 1
 
@@ -330,18 +188,21 @@ def test_small_groups_use_the_serial_kernel_and_big_ones_split_evenly():
 def test_state_is_one_aligned_buffer_per_dtype_with_views():
     params = [np.zeros((3, 5), np.float32), np.zeros(7, np.float64), np.zeros(2, np.float32)]
     opt = optforge.Adam(params)
-    assert len(opt._groups) == 2
+    assert len(opt._tables) == 2
     for s in ("m", "v"):
         views = opt.state_arrays[s]
         assert [v.shape for v in views] == [p.shape for p in params]
         assert [v.dtype for v in views] == [p.dtype for p in params]
         for v in views:
             assert v.base is not None and v.ctypes.data % 64 == 0  # each tensor's state starts a cache line
-    for g in opt._groups:
-        assert all(state.ctypes.data % 64 == 0 for state in g.states)
+    for buffers in opt._buffers:
+        assert all(state.ctypes.data % 64 == 0 for state in buffers.buffers)
+    for table in opt._tables:  # the kernels reach the state through the table's state columns
+        for k, i in enumerate(table.index):
+            assert list(table.tensors[k, STATE_COLUMN:]) == [opt.state_arrays[s][i].ctypes.data for s in ("m", "v")]
 
 
-def test_mixed_dtypes_step_each_group():
+def test_mixed_dtypes_step_each_table():
     rng = np.random.default_rng(2)
     params = [rng.standard_normal(5).astype(np.float32), rng.standard_normal((2, 2)), rng.standard_normal(3).astype(np.float32)]
     grads = [rng.standard_normal(p.shape).astype(p.dtype) for p in params]
@@ -352,7 +213,7 @@ def test_mixed_dtypes_step_each_group():
         assert np.array_equal(a, b)
 
 
-def test_a_bad_gradient_in_a_mixed_group_touches_nothing():
+def test_a_bad_gradient_in_a_mixed_table_touches_nothing():
     params = [np.ones(4, np.float32), np.ones(3)]
     opt = optforge.Adam(params)
     with pytest.raises(ValueError, match=r"grads\[1\] has shape \(4,\), params\[1\] has shape \(3,\)"):
@@ -392,7 +253,7 @@ def test_gradients_the_compiled_check_turns_away_take_the_python_path(kind, monk
     elif kind == "byte-swapped":
         given = [grads[0], grads[1].astype(grads[1].dtype.newbyteorder())]
     elif kind == "python path":
-        monkeypatch.setattr(_runtime, "FAST_GRADIENTS", False)
+        monkeypatch.setattr(_engine, "FAST_GRADIENTS", False)
     mine = [p.copy() for p in params]
     opt = optforge.Adam(mine, lr=0.1)
     if kind == "byte-swapped":  # a different dtype: refused as before, nothing touched
@@ -407,15 +268,15 @@ def test_gradients_the_compiled_check_turns_away_take_the_python_path(kind, monk
 
 def test_gather_reports_the_first_gradient_it_turns_away():
     params = [np.zeros(3, np.float32), np.zeros((2, 2), np.float32), np.zeros(5, np.float32)]
-    group = optforge.SGD(params)._groups[0]
+    table = optforge.SGD(params)._tables[0]
 
     def gather(grads):
-        return _runtime.gather_gradients(id(grads), type(grads) is list, group.tensors, group.shapes, group.gptr,
-                                         _runtime._NDARRAY, group.descr)
+        return _engine.gather_gradients(id(grads), type(grads) is list, table.tensors, table.shapes, table.gptr,
+                                         _engine._NDARRAY, table.descr)
 
     good = [np.ones(3, np.float32), np.ones((2, 2), np.float32), np.ones(5, np.float32)]
     assert gather(good) == 0 and gather(tuple(good)) == 0
-    assert list(group.gptr) == [g.ctypes.data for g in good]
+    assert list(table.gptr) == [g.ctypes.data for g in good]
     assert gather([good[0], np.ones((4,), np.float32), good[2]]) == 2  # ndim
     assert gather([good[0], np.ones((2, 3), np.float32), good[2]]) == 2  # shape
     assert gather([good[0], good[1], np.ones(5)]) == 3  # dtype
