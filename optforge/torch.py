@@ -105,6 +105,7 @@ import operator
 from typing import Any, Callable, NamedTuple
 
 import torch
+import torch.optim.optimizer as _optimizer
 
 import numpy as np
 
@@ -285,6 +286,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
     def __init__(self, params, defaults: dict[str, Any]):
         super().__init__(params, defaults)
         self._plans: dict[int, _GroupPlan] = {}  # by group index; each step checks that its plan still holds
+        self._resolved: dict[int, tuple] = {}  # by group index: (the group's values, what _resolve made of them)
         self._preload()
 
     def _preload(self) -> None:
@@ -310,6 +312,8 @@ class _KernelOptimizer(torch.optim.Optimizer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
+        self.__dict__.setdefault("_plans", {})  # unpickled (torch pickles only defaults, state, groups)
+        self.__dict__.setdefault("_resolved", {})
         for group in self.param_groups:
             for k, v in self.defaults.items():
                 group.setdefault(k, v)
@@ -541,8 +545,46 @@ class _KernelOptimizer(torch.optim.Optimizer):
             dict.__setitem__(st, key, buffer[k])  # not a user's replacement: the plan stays valid
         return buffer
 
-    def step(self, closure: Callable[[], Any] | None = None):
-        """One update of every parameter that has a gradient; returns the closure's loss (if any)."""
+    def step(self, *args, **kwargs):
+        """One update of every parameter that has a gradient: ``step(closure=None)``, returns the
+        closure's loss (if any).  Runs the step hooks as torch.optim does; the profiler's record is made
+        only while a profiler runs (torch's own wrapper costs about 20 us per step making it always)."""
+        if torch.autograd._profiler_enabled():
+            with torch.autograd.profiler.record_function(f"Optimizer.step#{type(self).__name__}.step"):
+                return self._hooked_step(args, kwargs)
+        return self._hooked_step(args, kwargs)
+
+    step.hooked = True  # torch.optim.Optimizer wraps a step that is not marked so: this one does it itself
+
+    def _hooked_step(self, args: tuple, kwargs: dict):
+        for pre_hook in (*_optimizer._global_optimizer_pre_hooks.values(), *self._optimizer_step_pre_hooks.values()):
+            result = pre_hook(self, args, kwargs)
+            if result is not None:
+                if isinstance(result, tuple) and len(result) == 2:
+                    args, kwargs = result
+                else:
+                    raise RuntimeError(f"{self.step} must return None or a tuple of (new_args, new_kwargs), but got "
+                                       f"{result}.")
+        out = self._step(*args, **kwargs)
+        self._optimizer_step_code()
+        for post_hook in (*self._optimizer_step_post_hooks.values(), *_optimizer._global_optimizer_post_hooks.values()):
+            post_hook(self, args, kwargs)
+        return out
+
+    def _resolve_group(self, gi: int, group: dict) -> tuple[_Spec, tuple[float, ...]]:
+        """``_resolve`` of a group, reused while every value in the group is the very object it was (a
+        scheduler that writes ``group["lr"]`` makes a new float, so it is checked again); lists, dicts
+        and tensors are checked every step."""
+        values = [v for k, v in group.items() if k != "params"]
+        cached = self._resolved.get(gi)
+        if (cached is not None and len(values) == len(cached[0]) and all(map(operator.is_, values, cached[0]))
+                and not any(isinstance(v, (list, dict, torch.Tensor)) for v in values)):
+            return cached[1]
+        resolved = self._resolve(group, f"param_groups[{gi}]")
+        self._resolved[gi] = (values, resolved)
+        return resolved
+
+    def _step(self, closure: Callable[[], Any] | None = None):
         loss = None
         if closure is not None:
             with torch.enable_grad():
@@ -553,8 +595,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
             params = group["params"]
             grads = [p.grad for p in params]
             plan = plans.get(gi)
-            spec, values = self._resolve(group, f"param_groups[{gi}]")
-            keep = None
+            spec, values = self._resolve_group(gi, group)
             if plan is None or not plan.holds(spec, params, grads, self.state):
                 spec, values, items = self._validate_group(gi, group)
                 todo.append((gi, group, spec, values, items, None))
