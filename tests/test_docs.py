@@ -3,8 +3,7 @@
 (a) Every citation of a ``docs/<file>.md`` in the repository's .py, .j2 and .md files (outside .git and
     generated/) names a file that exists, and a cited section (``docs/semantics.md §1.3``) is a heading of
     that file; bare ``§N`` references inside a docs/ file name its own headings.
-(b) No file outside docs/ cites a bare ``semantics.md`` or ``algorithms.md`` (without ``docs/``), except the
-    files on the temporary allow-list below.
+(b) No file outside docs/ cites a bare ``semantics.md`` or ``algorithms.md`` (without ``docs/``).
 (c) Every property-kind example in docs/spec-language.md (a ```python block after an
     ``<!-- example: Kind expects verdict -->`` comment) runs and gets its stated verdict from
     ``optforge.codegen.prover.check_all``, and every property kind has one.
@@ -23,9 +22,6 @@ DOCS = ROOT / "docs"
 SUFFIXES = {".py", ".j2", ".md"}
 SKIP_DIRS = {".git", "generated", "__pycache__", ".pytest_cache", ".hypothesis", "build", "dist"}
 
-#: TEMPORARY: files another engineer is rewriting, which still cite the documents without ``docs/``.
-#: Remove an entry as soon as its citations say ``docs/semantics.md §N`` / ``docs/algorithms.md``.
-PENDING_BARE_CITATIONS = ("optforge/torch.py", "optforge/_runtime.py", "optforge/bench.py", "codegen/")
 
 CITATION = re.compile(r"docs/([A-Za-z0-9_.-]+?\.md)(?:`{0,2})(?:\s*(?:§|section)\s*(\d+(?:\.\d+)*))?")
 BARE = re.compile(r"(?<![\w/])(semantics|algorithms)\.md")
@@ -88,8 +84,6 @@ def test_no_bare_citations_outside_docs():
             continue
         for match in BARE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
-            if str(rel).startswith(PENDING_BARE_CITATIONS):
-                continue
             problems.append(f"{rel}:{line}: cites {match.group(0)!r}; write docs/{match.group(0)} (with §N)")
     assert not problems, "\n".join(problems)
 
