@@ -40,7 +40,7 @@ def environment() -> jinja2.Environment:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              autoescape=False)
     env.filters["py"] = literal
-    env.globals.update(wrap=wrap, line=code_line)
+    env.globals.update(wrap=wrap, line=code_line, long_string=long_string)
     return env
 
 
@@ -52,6 +52,27 @@ def literal(value) -> str:
         inner = ", ".join(literal(v) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     return repr(value)
+
+
+def long_string(head: str, text: str | None, tail: str, indent: int, width: int = LINE_LENGTH) -> str:
+    """``head + repr(text) + tail`` on one line if it fits, else the string as adjacent literals in
+    parentheses, one per line, under the first (``indent``: the line's own indentation; split after
+    spaces, so the value is the same)."""
+    one = head + literal(text) + tail
+    if text is None or len(one) <= width:
+        return one
+    room = width - indent - len(head) - 3
+    pieces, current = [], ""
+    for word in text.split(" "):
+        candidate = current + (" " if current else "") + word
+        if current and len(repr(candidate + " ")) > room:
+            pieces.append(current + " ")
+            current = word
+        else:
+            current = candidate
+    pieces.append(current)
+    pad = " " * (indent + len(head) + 1)  # under the first literal
+    return head + "(" + ("\n" + pad).join(repr(piece) for piece in pieces) + ")" + tail
 
 
 def wrap(head: str, items: Iterable[str], tail: str, indent: int, width: int = LINE_LENGTH) -> str:
@@ -112,6 +133,20 @@ def spec_path(spec: Spec) -> str:
             return "/".join(parts[parts.index("specs"):])
         return Path(file).name
     return "specs/"  # pragma: no cover
+
+
+def is_builtin_source(source: str | None) -> bool:
+    """True for a ``file:line`` in the package's ``specs/`` folder (the built-in specs)."""
+    import optforge.specs
+
+    if not source:
+        return False
+    return Path(source.rsplit(":", 1)[0]).resolve().parent == Path(optforge.specs.__file__).resolve().parent
+
+
+def is_builtin(spec: Spec) -> bool:
+    """True for the specs of the package's ``specs/`` folder (built from the source document)."""
+    return is_builtin_source(spec.source)
 
 
 def _float(x: float) -> str:

@@ -248,29 +248,16 @@ def count_operations(e: sp.Expr) -> OpCounts:
     raise ValueError(f"unsupported element expression {e!r}")  # pragma: no cover
 
 
-def _unused_intermediates(spec: Spec) -> list[str]:
-    """Intermediates whose value no later assignment of theta or the state reads."""
-    kept = {THETA.name} | {s.name for s in spec.state}
-    live: set[str] = set()
-    unused = []
-    for a in reversed(spec.assignments):
-        if a.name in kept or a.name in live:
-            live |= {s.name for s in sp.sympify(a.expr).free_symbols}
-        else:
-            unused.append(a.name)
-    return unused[::-1]
-
-
 def lower(spec: Spec, warn: bool = False) -> LoweredKernel:
     """The kernel value of ``spec``.  Specs whose gradient is taken away from the stored parameters
     are first put in their stored-gradient form (NAG).  ``warn``: an intermediate that nothing reads
     raises :class:`UnusedIntermediateWarning` naming it (for users' own specs)."""
-    dropped = _unused_intermediates(spec)
+    dropped = list(spec.unused_intermediates())
     if warn:
         for name in dropped:
             a = spec.assignment(name)
             warnings.warn(f"spec {spec.name!r}: {name} = {sp.sstr(a.expr)} is never used; the kernel leaves "
-                          "it out", UnusedIntermediateWarning, stacklevel=2)
+                          "it out, and so does the sheet", UnusedIntermediateWarning, stacklevel=2)
     kernel_spec = spec.stored_gradient_form()
     scalars = kernel_spec.scalar_names()
     element_state = tuple(s.name for s in kernel_spec.element_state)

@@ -173,8 +173,15 @@ def _residual_verdict(prop: Property, residuals: Mapping[str, sp.Expr], domains,
                        residual=residual, counterexample=values,
                        numeric=f"residual {sp.N(number, 6)} at a sample point")
     return Verdict(prop, UNDECIDED, f"{what}: {name}: residual {sp.sstr(residual)} did not simplify to 0 "
-                   "and vanished at every sample point (numeric only, not a proof)",
+                   "and vanished at every sample point (numeric only, not a proof). " + NEXT_STEPS,
                    residual=residual, numeric="zero at 8 sample points")
+
+
+#: What an undecided verdict suggests (docs/spec-language.md, section 3, says more).
+NEXT_STEPS = ("Next: the claim is probably true but SymPy could not show it. Try narrowing the hyperparameters' "
+              "domains (a positive or unit-interval domain lets SymPy cancel roots and powers), stating the "
+              "closed form or change of variables the proof needs (ClosedForm, b_from_a=), or splitting the "
+              "property into smaller identities; docs/spec-language.md section 3 shows each kind")
 
 
 # ------------------------------------------------------------------ checks
@@ -349,7 +356,10 @@ def _(prop: NonNegative) -> Verdict:
         return Verdict(prop, REFUTED, f"{sp.sstr(expr)} is {sp.N(number, 6)} < 0 at {values}",
                        residual=expr, counterexample=values, numeric=f"{sp.N(number, 6)} at a sample point")
     return Verdict(prop, UNDECIDED, f"{sp.sstr(expr)}: not shown nonnegative; no negative value at 64 sample "
-                   "points (numeric only, not a proof)", residual=expr, numeric="nonnegative at 64 sample points")
+                   "points (numeric only, not a proof). Next: declare the state it reads nonnegative (State(..., "
+                   "nonnegative=True)), state the expression in a form whose sign is evident (a square, a Max "
+                   "with 0), or narrow the hyperparameters' domains", residual=expr,
+                   numeric="nonnegative at 64 sample points")
 
 
 def check(prop: Property) -> Verdict:

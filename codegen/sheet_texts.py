@@ -12,7 +12,15 @@ missing or a stale entry.
 # ---------------------------------------------------------------- English: headings and math
 EN: dict[str, str] = {
     # sentences the templates use (keys are names, not shown text)
-    "Residual": "Residual (what the property says is zero, or nonnegative)",
+    "the source document": (
+        r"\emph{The document} here is the source of optforge's built-in specs: a Korean article on "
+        r"gradient-descent optimizers. Its formulas, default values and claims are restated in "
+        r"\texttt{docs/algorithms.md} in the repository."),
+    "It matches to rounding when torch's default dtype is float64 (torch.set_default_dtype(torch.float64)); "
+    "otherwise torch keeps its running product mu_product in float32.": (
+        r"It matches to rounding when torch's default dtype is float64 "
+        r"(\texttt{torch.set\_default\_dtype(torch.float64)}); otherwise torch keeps its running product "
+        r"\texttt{mu\_product} in float32."),
     "sequential semantics": (
         r"In order, top to bottom. A subscript $t-1$ is the value before the step, $t$ the value "
         r"after it; $t = 1, 2, \dots$ counts the updates, and every state starts at its initial "
@@ -218,7 +226,7 @@ KO: dict[str, str] = {
         r"그래디언트는 미리 보기 위치에서 계산합니다. 파라미터 대신 그 위치를 저장하면, 저장된 변수에서의 "
         r"그래디언트만 필요한 형태가 됩니다:"),
     "derived form explanation": (
-        r"위의 수식에서 도구가 유도한 형태입니다(\texttt{stored\_gradient\_form()}). 커널은 이 형태를 "
+        r"위의 수식에서 도구가 유도한 형태입니다 (\texttt{stored\_gradient\_form()}). 커널은 이 형태를 "
         r"구현하므로 커널이 업데이트하는 배열에는 저장된 변수가 들어 있으며, 아래의 성질이 두 형태가 "
         r"같음을 증명합니다."),
     "Hyperparameters": "하이퍼파라미터",
@@ -242,9 +250,21 @@ KO: dict[str, str] = {
     "undecided": "미결정",
     "refuted, as declared": "반증됨 (선언대로)",
     "declared": "선언된 판정",
-    "Counterexample": "반례",
-    "residual there": "이때의 잔차",
-    "Residual": "잔차 (성질이 0 또는 0 이상이라고 말하는 식)",
+    "A point at which the two sides differ (exact values the prover drew from the declared domains)": (
+        "양변이 서로 다른 점 (증명기가 선언된 정의역에서 뽑은 정확한 값)"),
+    "The difference there, left side minus right side": "그 점에서의 차이 (좌변 빼기 우변)",
+    "The difference at any point, which the property states is zero": "임의의 점에서의 차이 (성질은 이것이 0이라고 말합니다)",
+    "A point at which the expression is negative (exact values the prover drew from the declared domains)": (
+        "식의 값이 음수인 점 (증명기가 선언된 정의역에서 뽑은 정확한 값)"),
+    "Its value there": "그 점에서의 값",
+    "The expression, which the property states is nonnegative": "식 (성질은 이것이 0 이상이라고 말합니다)",
+    "the source document": (
+        r"여기서 \emph{문서}는 optforge 내장 명세의 출처인, 경사 하강 최적화 알고리즘에 관한 한국어 글을 "
+        r"말합니다. 그 수식과 기본값, 주장은 저장소의 \texttt{docs/algorithms.md}에 다시 정리되어 있습니다."),
+    "It matches to rounding when torch's default dtype is float64 (torch.set_default_dtype(torch.float64)); "
+    "otherwise torch keeps its running product mu_product in float32.": (
+        r"torch의 기본 dtype이 float64일 때(\texttt{torch.set\_default\_dtype(torch.float64)}) 반올림 오차 "
+        r"범위에서 같습니다. 그렇지 않으면 torch는 누적 곱 \texttt{mu\_product}를 float32로 저장합니다."),
     "How PyTorch, optax and Keras differ": "PyTorch, optax, Keras와의 차이",
     "No notes.": "차이에 대한 설명이 없습니다.",
     "The matching torch.optim call": "같은 계산을 하는 torch.optim 호출",

@@ -31,12 +31,12 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import sympy as sp
 
-from optforge.specs.language import (GRAD, THETA, T, ClosedForm, Equivalent, FixedPoint, GradAt, Limit, Property,
-                                     Scaling, Spec)
+from optforge.specs.language import (GRAD, THETA, T, ClosedForm, Equivalent, FixedPoint, GradAt, Limit, NonNegative,
+                                     Property, Scaling, Spec, StateCount)
 
 from . import generate, sheet_texts
 
@@ -196,8 +196,9 @@ class SheetPrinter:
         number_rank = (0 if signed else 2) if e.is_Number else 1  # 1 - beta^t, but t + 1
         return (0 if bare else 1, number_rank, target_rank,
                 1 if (self._is_scalar(e) and e.free_symbols) else 0,
-                1 if (has_grad and target != THETA.name) else 0,
+                # a sum never opens with a subtraction when a term is added: (g - m)^2, not (-m + g)^2
                 1 if e.could_extract_minus_sign() else 0,
+                1 if (has_grad and target != THETA.name) else 0,
                 -sp.count_ops(e), sp.default_sort_key(e))
 
     def _ordered_terms(self, args: Sequence[sp.Expr], top: bool) -> list[sp.Expr]:
@@ -347,13 +348,14 @@ class Line:
     lhs: str
     rhs: str
     meaning: str = ""
+    item: object = None  #: the Assign the meaning is from (None: the tool's own words)
 
 
 @dataclass
 class Equations:
     lines: list[Line]
-    #: compound intermediates printed where they are used: (LaTeX, English meaning)
-    inlined: list[tuple[str, str]] = field(default_factory=list)
+    #: compound intermediates printed where they are used: (LaTeX, English meaning, its Assign)
+    inlined: list[tuple[str, str, object]] = field(default_factory=list)
 
 
 def _spec_order(spec: Spec) -> list[str]:
@@ -412,11 +414,14 @@ def equations(spec: Spec, gradient_meaning: str | None = None) -> Equations:
         gradient_meaning = ("gradient at the current parameters" if spec.gradient_at is None
                             else "gradient at the look-ahead point")
     lines = [Line("g_t", printer_for(spec, names)(GradAt(point)), gradient_meaning)]
-    inlined: list[tuple[str, str]] = []
+    inlined: list[tuple[str, str, object]] = []
     frozen: dict[sp.Symbol, sp.Expr] = {}
     frozen_scalars: set[str] = set()
     scalars = spec.scalar_names()
+    unused = set(spec.unused_intermediates())  # a variant's inherited intermediate nothing reads
     for a in spec.assignments:
+        if a.name in unused:
+            continue
         expr = sp.sympify(a.expr).xreplace(frozen)
         rhs = printer_for(spec, names, a.name, frozen_scalars)(expr)
         is_intermediate = a.name not in {s.name for s in spec.state} | {THETA.name, GRAD.name}
@@ -432,13 +437,13 @@ def equations(spec: Spec, gradient_meaning: str | None = None) -> Equations:
                         frozen_scalars.add(twin.name)
                     subs[s] = twin
             frozen[a.target] = expr.xreplace(subs)
-            inlined.append((rhs, a.meaning))
+            inlined.append((rhs, a.meaning, a))
             continue
         if a.name == GRAD.name:
             lhs = r"\tilde{g}_t"
         else:
             lhs = timed(base[a.name], "t")
-        lines.append(Line(lhs, rhs, a.meaning))
+        lines.append(Line(lhs, rhs, a.meaning, a))
         names[a.name] = lhs
     return Equations(lines, inlined)
 
@@ -462,14 +467,23 @@ def escape(text: str) -> str:
 
 
 def code(text: str) -> str:
-    """Python source as LaTeX typewriter text that breaks at its spaces."""
+    """Python source as LaTeX typewriter text.  It breaks at its spaces only, never inside an
+    identifier (``momentum_buffer``): paragraphs that hold code are set ragged right instead."""
     text = escape(text).replace("'", r"\textquotesingle{}")
-    return r"\texttt{" + breakable(text) + "}"
+    return r"\texttt{" + text + "}"
 
 
-def breakable(latex: str) -> str:
-    """Let lines break after the underscores of identifiers (``stored_gradient_form``)."""
-    return latex.replace(r"\_", r"\_\allowbreak{}")
+def authors_text(text) -> str:
+    """An author's text as LaTeX: plain text escaped, ``$...$`` kept as math, a SymPy expression
+    typeset whole."""
+    if isinstance(text, sp.Basic):
+        return f"${sp.latex(text)}$"
+    if not text:
+        return ""
+    pieces = text.split("$")
+    if len(pieces) % 2 == 0:  # an unpaired $: no math
+        return escape(text)
+    return "".join(escape(piece) if i % 2 == 0 else f"${piece}$" for i, piece in enumerate(pieces))
 
 
 class Texts:
@@ -487,16 +501,27 @@ class Texts:
         self.missing: list[str] = []
         self.used: set[str] = set()
 
+    def of(self, item) -> Callable[[str], str]:
+        """How to print the texts of ``item`` (a Spec, Hyperparameter, State, Assign or property, by
+        the file that wrote it): the built-in specs' texts are looked up and translated; a user's
+        own texts are printed as written (with their ``$...$`` math), never swapped for a built-in
+        translation of the same words.  ``None``: the tool's own words."""
+        if item is None or generate.is_builtin_source(getattr(item, "source", None)):
+            return self
+        return authors_text
+
     def __call__(self, english: str) -> str:
+        if isinstance(english, sp.Basic):
+            return authors_text(english)
         if not english:
             return ""
         self.used.add(english)
         if self.lang == "ko":
             if english in sheet_texts.KO:
-                return breakable(sheet_texts.KO[english])
+                return sheet_texts.KO[english]
             if english not in self.missing:
                 self.missing.append(english)
-        return breakable(sheet_texts.EN.get(english, escape(english)))
+        return sheet_texts.EN.get(english, escape(english))
 
 
 # ======================================================================== properties
@@ -641,6 +666,20 @@ def counterexample_latex(verdict) -> list[str]:
     return out
 
 
+#: What a refutation's numbers are, by the kind of claim (English source texts).
+COUNTEREXAMPLE_TEXTS = {
+    "equal": dict(where="A point at which the two sides differ (exact values the prover drew from the declared "
+                        "domains)",
+                  value_text="The difference there, left side minus right side",
+                  residual_text="The difference at any point, which the property states is zero"),
+    "nonnegative": dict(where="A point at which the expression is negative (exact values the prover drew from the "
+                              "declared domains)",
+                        value_text="Its value there",
+                        residual_text="The expression, which the property states is nonnegative"),
+    "count": dict(where="State arrays counted in the spec, and the number the document gives",
+                  value_text="", residual_text=""),
+}
+
 #: a residual printed longer than this is left out (the counterexample is what a reader checks)
 MAX_RESIDUAL_CHARS = 220
 
@@ -653,9 +692,12 @@ def property_entry(verdict, texts: Texts) -> dict:
         label = texts("proved") if status == "proved" else texts("refuted, as declared")
     else:
         label = texts(status) + " (" + texts("declared") + ": " + texts(verdict.expected) + ")"
-    entry = dict(name=escape(prop.name), statement=texts(prop.statement), status=status, ok=verdict.ok,
+    entry = dict(name=escape(prop.name), statement=texts.of(prop)(prop.statement), status=status, ok=verdict.ok,
                  label=label, formula=property_formula(prop), counterexample=[], residual="", value="")
     if verdict.counterexample:
+        kind = ("nonnegative" if isinstance(prop, NonNegative) else "count" if isinstance(prop, StateCount)
+                else "equal")
+        entry.update({key: texts(text) for key, text in COUNTEREXAMPLE_TEXTS[kind].items()})
         entry["counterexample"] = counterexample_latex(verdict)
         number = _residual_number(verdict)
         if number is not None:
@@ -684,7 +726,7 @@ def _hyper_rows(spec: Spec, texts: Texts) -> list[dict]:
     for h in spec.hyperparameters:
         api = h.api_name + (f"[{h.api_index}]" if h.api_index is not None else "")
         rows.append(dict(symbol=h.latex or plain_latex(h.name), name=code(h.name),
-                         api="" if api == h.name else code(api), meaning=texts(h.meaning),
+                         api="" if api == h.name else code(api), meaning=texts.of(h)(h.meaning),
                          default=format_number(h.default), domain=domain_latex(h.domain)))
     return rows
 
@@ -692,25 +734,48 @@ def _hyper_rows(spec: Spec, texts: Texts) -> list[dict]:
 def _state_rows(spec: Spec, texts: Texts) -> list[dict]:
     base = base_latex(spec)
     return [dict(symbol=base[s.name], initial=timed(base[s.name], "0"), name=code(s.name),
-                 meaning=texts(s.meaning), init=format_number(s.init),
+                 meaning=texts.of(s)(s.meaning), init=format_number(s.init),
                  kind=texts("array" if s.per_element else "scalar"),
                  torch=code(s.torch_name) if s.torch_name else "")
             for s in spec.state]
 
 
 def _lines(eqs: Equations, texts: Texts) -> list[dict]:
-    return [dict(lhs=line.lhs, rhs=line.rhs, meaning=texts(line.meaning)) for line in eqs.lines]
+    return [dict(lhs=line.lhs, rhs=line.rhs, meaning=texts.of(line.item)(line.meaning)) for line in eqs.lines]
+
+
+def _inlined(eqs: Equations, texts: Texts) -> str:
+    return inlined_sentence([(x, texts.of(a)(m)) for x, m, a in eqs.inlined], texts)
 
 
 def torch_call(spec: Spec) -> str:
-    """The matching torch.optim call as the sheets show it (with its note, as a comment)."""
-    te = spec.torch_equivalent
-    return te.call_text() + (f"  # {te.note}" if te.note else "")
+    """The matching torch.optim call as the sheets show it (its note is a sentence below it)."""
+    return spec.torch_equivalent.call_text()
+
+
+def inlined_sentence(inlined: Sequence[tuple[str, str]], texts: Texts) -> str:
+    """One sentence for the compound intermediates the equations write out where they are used:
+    "Here $1 - \\beta_1^t$ is the bias correction of the first moment, and ... the ...".  The
+    meanings are already in the sheet's language."""
+    if not inlined:
+        return ""
+    if texts.lang == "ko":  # a list after a label reads naturally in Korean, with no particles to choose
+        return texts("Written out where it is used") + ": " + ", ".join(f"${x}$ ({m})" for x, m in inlined) + "."
+
+    def the(meaning: str) -> str:
+        return meaning if meaning.split(" ", 1)[0].lower() in ("a", "an", "the") or not meaning else "the " + meaning
+
+    parts = [f"${x}$ is {the(m)}" if i == 0 else f"${x}$ {the(m)}" for i, (x, m) in enumerate(inlined)]
+    if len(parts) == 1:
+        return f"Here {parts[0]}, written out where it is used."
+    return f"Here {', '.join(parts[:-1])}{',' if len(parts) > 2 else ''} and {parts[-1]}; each is written out " \
+           "where it is used."
 
 
 def sheet_context(spec: Spec, verdicts: Iterable, texts: Texts, registry: Iterable[str] = ()) -> dict:
     """Everything the sheet templates show, printed: the templates only lay it out."""
     eqs = equations(spec)
+    own = texts.of(spec)  # the spec's own words: translated for a built-in spec, the author's as written
     derived = None
     if spec.stored_variable is not None:
         stored = spec.stored_gradient_form()
@@ -721,22 +786,25 @@ def sheet_context(spec: Spec, verdicts: Iterable, texts: Texts, registry: Iterab
         phi = sp.Symbol(cov.name, real=True)
         theta_of_phi = sp.solve(sp.Eq(sp.sympify(cov.expr), phi), THETA)[0]
         derived_eqs = equations(stored, "gradient at the stored variable")
-        derived = dict(title=texts(stored.title), meaning=texts(cov.meaning), symbol=cov.latex,
+        derived = dict(title=own(stored.title), meaning=own(cov.meaning), symbol=cov.latex,
                        forward=f"{timed(cov.latex, 't')} = {printer_for(spec, names, THETA.name)(cov.expr)}",
                        backward=f"{timed(spec.param_latex, 't')} = {printer_for(spec, names, cov.name)(theta_of_phi)}",
-                       lines=_lines(derived_eqs, texts), inlined=[(x, texts(m)) for x, m in derived_eqs.inlined])
+                       lines=_lines(derived_eqs, texts),
+                       inlined=_inlined(derived_eqs, texts))
     registry = list(registry)
     props = [property_entry(v, texts) for v in verdicts if involves(v.prop, spec, registry)]
     arrays = [code(s.name) for s in spec.element_state]
     return dict(
-        name=spec.name, name_tt=code(spec.name), title=texts(spec.title), description=texts(spec.description),
+        name=spec.name, name_tt=code(spec.name), title=own(spec.title), description=own(spec.description),
         source=escape(generate.spec_path(spec)),
-        lines=_lines(eqs, texts), inlined=[(x, texts(m)) for x, m in eqs.inlined],
+        lines=_lines(eqs, texts), inlined=_inlined(eqs, texts),
         hypers=_hyper_rows(spec, texts), state=_state_rows(spec, texts),
         arrays=len(arrays), array_names=", ".join(arrays),
         derived=derived, properties=props,
-        notes=[texts(n) for n in spec.framework_notes],
+        notes=[own(n) for n in spec.framework_notes],
         torch=code(torch_call(spec)) if spec.torch_equivalent else "",
+        torch_note=own(spec.torch_equivalent.note) if spec.torch_equivalent and spec.torch_equivalent.note else "",
+        builtin=generate.is_builtin(spec),
     )
 
 
@@ -780,7 +848,8 @@ def render_booklet(specs: Iterable[Spec], verdicts: Iterable, lang: str = "en", 
               for s in specs]
     text = _render("booklet.tex.j2", header=generate.header("%", "the spec registry (specs/__init__.py)",
                                                             "booklet.tex.j2"),
-                   bodies=bodies, lang=lang, h=texts, pdf_title="optforge equation sheets")
+                   bodies=bodies, lang=lang, h=texts, pdf_title="optforge equation sheets",
+                   builtin=any(generate.is_builtin(s) for s in specs))
     _check_texts(texts, strict, "the booklet")
     return text
 
@@ -867,7 +936,7 @@ def build_pdf(tex_path: Path, out_dir: Path, *, overfull_limit_pt: float = OVERF
     out_dir.mkdir(parents=True, exist_ok=True)
     cmd = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
            f"-outdir={out_dir}", tex_path.name]
-    result = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, timeout=timeout,
+    result = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, errors="replace", timeout=timeout,
                             env={**os.environ, "max_print_line": "10000"})
     log_file = out_dir / (tex_path.stem + ".log")
     log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
@@ -888,7 +957,7 @@ def check_tex(tex_path: Path, work_dir: Path, *, overfull_limit_pt: float = OVER
     work_dir.mkdir(parents=True, exist_ok=True)
     cmd = ["pdflatex", "-draftmode", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
            f"-output-directory={work_dir}", tex_path.name]
-    result = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, timeout=timeout,
+    result = subprocess.run(cmd, cwd=tex_path.parent, capture_output=True, text=True, errors="replace", timeout=timeout,
                             env={**os.environ, "max_print_line": "10000"})
     log_file = work_dir / (tex_path.stem + ".log")
     log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""

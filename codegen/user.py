@@ -67,6 +67,30 @@ def user_specs_and_properties(module: ModuleType) -> tuple[list[Spec], list[Prop
     return specs, list(properties)
 
 
+def builtin_name_clashes(specs: list[Spec]) -> list[str]:
+    """A user's spec named like a built-in one (or whose class is named like a built-in class): the
+    generated module and class would be confused with optforge's own."""
+    from optforge.specs import SPECS
+
+    classes = {s.api_class: s.name for s in SPECS.values() if s.api_class}
+    messages = []
+    for spec in specs:
+        builtin = SPECS.get(spec.name)
+        if builtin is spec:
+            continue  # the built-in itself, re-exported
+        if builtin is not None:
+            messages.append(f"spec {spec.name!r} has the name of the built-in spec {spec.name!r} "
+                            f"({generate.spec_path(builtin)}"
+                            f"{f', optforge.{builtin.api_class}' if builtin.api_class else ''}); its module "
+                            f"{spec.name}.py would be "
+                            f"confused with optforge's own: give it another name")
+        elif spec.api_class in classes:
+            messages.append(f"spec {spec.name!r} makes the class {spec.api_class}, the name of the built-in "
+                            f"optforge.{spec.api_class} (spec {classes[spec.api_class]!r}): set api_class= to "
+                            f"another name")
+    return messages
+
+
 def main(argv: list[str] | None = None, prog: str = "optforge-spec") -> int:
     """Check a spec file of your own, prove its properties, and generate its kernel module and sheet."""
     parser = argparse.ArgumentParser(prog=prog, description=main.__doc__,
@@ -86,6 +110,8 @@ def main(argv: list[str] | None = None, prog: str = "optforge-spec") -> int:
         return 2
     print(f"{args.file}: {len(specs)} spec(s) ({', '.join(s.name for s in specs)}), {len(properties)} propert"
           f"{'y' if len(properties) == 1 else 'ies'}")
+    for message in builtin_name_clashes(specs):
+        print(f"warning: {message}", file=sys.stderr)
     from .cli import _run_properties, display
 
     verdicts = _run_properties(properties) if properties else []

@@ -66,7 +66,9 @@ DESCRIPTION = KernelDescription(
         cls='NAdam',
         hypers=(('lr', 'lr'), ('betas', ('b1', 'b2')), ('eps', 'eps'), ('momentum_decay', 'psi')),
         options=(('weight_decay', 0.0),),
-        note='under a float64 default dtype (torch keeps mu_product in it)'),
+        note=("It matches to rounding when torch's default dtype is float64 "
+              '(torch.set_default_dtype(torch.float64)); otherwise torch keeps its running product mu_product in '
+              'float32.')),
 )
 
 # Columns of the tensor table (optforge.runtime.TENSOR_COLUMNS, contract 2) that the kernels read.
@@ -238,9 +240,13 @@ class NAdamScheduled(Optimizer):
     eps: added to the denominator against division by zero
     momentum_decay: momentum decay of the schedule mu_t
 
-    Computes the same update as this torch.optim call, under a float64 default dtype (torch keeps mu_product in it)::
+    Computes the same update as this torch.optim call::
 
         torch.optim.NAdam(params, lr=lr, betas=(b1, b2), eps=eps, momentum_decay=psi, weight_decay=0.0)
+
+    It matches to rounding when torch's default dtype is float64
+    (torch.set_default_dtype(torch.float64)); otherwise torch keeps its running product mu_product in
+    float32.
     """
 
     description = DESCRIPTION

@@ -58,7 +58,9 @@ DESCRIPTION = KernelDescription(
         cls='NAdam',
         hypers=(('lr', 'lr'), ('betas', ('b1', 'b2')), ('eps', 'eps')),
         options=(('weight_decay', 0.0), ('momentum_decay', math.inf)),
-        note='under a float64 default dtype (torch keeps mu_product in it)'),
+        note=("It matches to rounding when torch's default dtype is float64 "
+              '(torch.set_default_dtype(torch.float64)); otherwise torch keeps its running product mu_product in '
+              'float32.')),
 )
 
 # Columns of the tensor table (optforge.runtime.TENSOR_COLUMNS, contract 2) that the kernels read.
@@ -225,9 +227,13 @@ class NAdamT1(Optimizer):
     betas: (b1, b2): decay rate of the first-moment average; decay rate of the second-moment average
     eps: added to the denominator against division by zero
 
-    Computes the same update as this torch.optim call, under a float64 default dtype (torch keeps mu_product in it)::
+    Computes the same update as this torch.optim call::
 
         torch.optim.NAdam(params, lr=lr, betas=(b1, b2), eps=eps, weight_decay=0.0, momentum_decay=float('inf'))
+
+    It matches to rounding when torch's default dtype is float64
+    (torch.set_default_dtype(torch.float64)); otherwise torch keeps its running product mu_product in
+    float32.
     """
 
     description = DESCRIPTION

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import sympy as sp
 
@@ -52,7 +52,7 @@ class SpecError(ValueError):
 
     def __init__(self, spec: str, quantity: str, reason: str, source: str | None = None):
         self.spec, self.quantity, self.reason, self.source = spec, quantity, reason, source
-        where = f" (defined at {source})" if source else ""
+        where = f" (at {source})" if source else ""
         super().__init__(f"spec {spec!r}{where}, quantity {quantity!r}: {reason}")
 
 
@@ -65,6 +65,12 @@ def _caller_source(depth: int = 2) -> str | None:
     while frame is not None and frame.f_globals.get("__name__") == __name__:
         frame = frame.f_back
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else None
+
+
+def _set_source(item) -> None:
+    """Record where a frozen declaration was written (the first frame outside this module)."""
+    if item.source is None:
+        object.__setattr__(item, "source", _caller_source(2))
 
 
 def _symbol_assumptions(domain: sp.Set) -> dict:
@@ -95,6 +101,11 @@ class Hyperparameter:
     latex: str
     api: str | None = None
     api_index: int | None = None
+    #: 'file:line' that declared it (set when built; errors about it point there)
+    source: str | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+    def __post_init__(self):
+        _set_source(self)
 
     @property
     def symbol(self) -> sp.Symbol:
@@ -116,6 +127,10 @@ class State:
     per_element: bool = True
     nonnegative: bool = False
     torch_name: str | None = None  # key in torch.optim's state dict, where it has one
+    source: str | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+    def __post_init__(self):
+        _set_source(self)
 
     @property
     def symbol(self) -> sp.Symbol:
@@ -132,6 +147,11 @@ class Assign:
     expr: sp.Expr
     meaning: str = ""
     latex: str | None = None
+    #: 'file:line' of the ``Assign(...)``: errors about this assignment point there
+    source: str | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+    def __post_init__(self):
+        _set_source(self)
 
     @property
     def name(self) -> str:
@@ -226,8 +246,10 @@ class Spec:
             object.__setattr__(self, "gradient_at", fix(self.gradient_at))
 
     # ------------------------------------------------------------------ lookups
-    def error(self, quantity: str, reason: str) -> SpecError:
-        return SpecError(self.name, quantity, reason, self.source)
+    def error(self, quantity: str, reason: str, at=None) -> SpecError:
+        """A :class:`SpecError` located at ``at`` (an Assign, Hyperparameter or State: the line
+        that wrote it), else at the line that built the spec."""
+        return SpecError(self.name, quantity, reason, getattr(at, "source", None) or self.source)
 
     @property
     def hyper_symbols(self) -> dict[str, sp.Symbol]:
@@ -264,6 +286,19 @@ class Spec:
         declared = {s.name for s in self.state} | {THETA.name, GRAD.name}
         return tuple(a for a in self.assignments if a.name not in declared)
 
+    def unused_intermediates(self) -> tuple[str, ...]:
+        """Intermediates whose value no later assignment of theta or the state reads (a variant that
+        replaced their reader inherits them); the kernels and the sheets leave them out."""
+        kept = {"theta"} | {s.name for s in self.state}
+        live: set[str] = set()
+        unused = []
+        for a in reversed(self.assignments):
+            if a.name in kept or a.name in live:
+                live |= {s.name for s in _free(sp.sympify(a.expr))}
+            else:
+                unused.append(a.name)
+        return tuple(unused[::-1])
+
     def scalar_names(self) -> set[str]:
         """Names whose value is the same for every element: hyperparameters, ``t``,
         scalar state and intermediates computed from those only."""
@@ -290,13 +325,13 @@ class Spec:
                 seen[n] = kind
         for h in self.hyperparameters:
             if h.default is None:
-                raise self.error(h.name, "hyperparameter has no default value")
+                raise self.error(h.name, "hyperparameter has no default value", h)
             if h.domain is None:
-                raise self.error(h.name, "hyperparameter has no domain")
+                raise self.error(h.name, "hyperparameter has no domain", h)
             if not isinstance(h.domain, sp.Interval):
-                raise self.error(h.name, "the domain must be a sympy Interval")
+                raise self.error(h.name, "the domain must be a sympy Interval", h)
             if not h.domain.contains(sp.nsimplify(h.default)) == sp.true:
-                raise self.error(h.name, f"default {h.default!r} lies outside its domain {h.domain}")
+                raise self.error(h.name, f"default {h.default!r} lies outside its domain {h.domain}", h)
 
         declared = {n: "input" for n in ("theta", "g", "t")}
         declared.update({h.name: "hyperparameter" for h in self.hyperparameters})
@@ -306,21 +341,25 @@ class Spec:
         scalar = {h.name for h in self.hyperparameters} | {"t"} | {s.name for s in self.scalar_state}
         for a in self.assignments:
             if not isinstance(a.target, sp.Symbol):
-                raise self.error(str(a.target), "an assignment target must be a Symbol")
+                raise self.error(str(a.target), "an assignment target must be a Symbol", a)
             if declared.get(a.name) in ("hyperparameter",) or a.name == "t":
-                raise self.error(a.name, f"cannot assign to the {declared.get(a.name, 'input')} {a.name!r}")
+                raise self.error(a.name, f"cannot assign to the {declared.get(a.name, 'input')} {a.name!r}", a)
             if a.name not in declared and a.name in targets:
-                raise self.error(a.name, "intermediate assigned twice")
+                raise self.error(a.name, "intermediate assigned twice", a)
             expr = sp.sympify(a.expr)
             for s in sorted(_free(expr), key=str):
                 if s.name not in assigned:
                     if s.name in {b.name for b in self.assignments}:
-                        raise self.error(a.name, f"uses {s.name!r} before it is assigned")
-                    raise self.error(a.name, f"uses the undeclared symbol {s.name!r}")
+                        state = ", ".join(x.name for x in self.state) or "none"
+                        raise self.error(a.name, f"uses {s.name!r} before it is assigned: {s.name!r} is not declared "
+                                         f"state (the declared state: {state}). A quantity a step reads before it "
+                                         f"assigns it carries over from the last step, so declare it as "
+                                         f"State({s.name!r}, ...), or else assign it earlier", a)
+                    raise self.error(a.name, f"uses the undeclared symbol {s.name!r}", a)
             is_scalar = all(s.name in scalar for s in _free(expr))
-            self._check_operations(a.name, expr, scalar)
+            self._check_operations(a.name, expr, scalar, a)
             if a.name in {s.name for s in self.scalar_state} and not is_scalar:
-                raise self.error(a.name, "scalar state can only depend on scalars")
+                raise self.error(a.name, "scalar state can only depend on scalars", a)
             if a.name not in declared and is_scalar:
                 scalar.add(a.name)
             assigned.add(a.name)
@@ -329,7 +368,7 @@ class Spec:
             raise self.error("theta", "the spec never updates the parameters")
         for s in self.state:
             if s.name not in targets:
-                raise self.error(s.name, "state is declared but never updated")
+                raise self.error(s.name, "state is declared but never updated", s)
         if self.gradient_at is not None:
             point = sp.sympify(self.gradient_at)
             extra = {s.name for s in _free(point)} - ({"theta"} | {h.name for h in self.hyperparameters}
@@ -337,7 +376,7 @@ class Spec:
             if extra:
                 raise self.error("gradient_at", f"uses undeclared symbols {sorted(extra)}")
 
-    def _check_operations(self, quantity: str, expr: sp.Expr, scalar: set[str]) -> None:
+    def _check_operations(self, quantity: str, expr: sp.Expr, scalar: set[str], at=None) -> None:
         """Only what the kernel printer supports: on per-element values +, -, *, /, integer
         powers, sqrt and ELEMENT_FUNCTIONS; per-step scalar subexpressions may also use
         symbolic exponents, exp and log (they are computed once per step in float64)."""
@@ -351,10 +390,10 @@ class Spec:
                     continue
                 if _free(exp):
                     raise self.error(quantity, f"the exponent of {node} varies per element; "
-                                               "only per-step scalars may have symbolic exponents")
+                                               "only per-step scalars may have symbolic exponents", at)
                 if not (exp.is_Integer or exp in (sp.S.Half, -sp.S.Half)):
                     raise self.error(quantity, f"unsupported power {node}: per-element exponents must "
-                                               "be integers or +-1/2 (sqrt)")
+                                               "be integers or +-1/2 (sqrt)", at)
                 continue
             allowed = SCALAR_FUNCTIONS if node_is_scalar else ELEMENT_FUNCTIONS
             if isinstance(node, allowed):
@@ -362,7 +401,7 @@ class Spec:
             where = "per-step scalar" if node_is_scalar else "per-element"
             raise self.error(quantity, f"unsupported operation {type(node).__name__!r} in a {where} expression "
                                        f"(supported: +, -, *, /, integer powers, sqrt, "
-                                       f"{', '.join(f.__name__ for f in allowed)})")
+                                       f"{', '.join(f.__name__ for f in allowed)})", at)
 
     # ------------------------------------------------------------- transforms
     def variant(self, name: str, title: str | None = None, *, hyperparameters: Sequence[Hyperparameter] = (),
@@ -493,7 +532,7 @@ class Spec:
         meanings["theta"] = f"{cov.meaning}: the stored variable after the step, gradient taken there"
         return dataclasses.replace(
             self, name=f"{self.name}_stored", title=f"{self.title} (stored-gradient form)",
-            assignments=tuple(Assign(symbols[n], final[n], meanings[n]) for n in ordered),
+            assignments=tuple(Assign(symbols[n], final[n], meanings[n], source=self.source) for n in ordered),
             gradient_at=None, param_latex=cov.latex, param_meaning=cov.meaning,
             stored_variable=None, parent=self.name, source=self.source)
 
@@ -516,10 +555,57 @@ class Property:
     True (proved) or False (refuted)."""
 
     name: str
+    #: 'file:line' of the declaration: errors about it point there
+    source: str | None = field(default=None, compare=False, repr=False, kw_only=True)
+
+    def __post_init__(self):
+        _set_source(self)
+        self._check_names()
 
     @property
     def specs(self) -> tuple[Spec, ...]:  # pragma: no cover - overridden
         return ()
+
+    def _check_names(self) -> None:
+        """Each subclass names the mappings whose keys must be quantities of a spec."""
+
+    def _keys(self, spec: Spec | None, argument: str, allowed: Iterable[str], what: str) -> None:
+        """Every key of the mapping ``argument`` is in ``allowed`` (a misspelled key is an error
+        naming it, never a verdict)."""
+        mapping = getattr(self, argument) or {}
+        allowed = list(dict.fromkeys(allowed))
+        for key in mapping:
+            name = key.name if isinstance(key, sp.Symbol) else key
+            if name not in allowed:
+                raise SpecError(spec.name if spec is not None else "?", str(name),
+                                f"property {self.name!r} names {name!r} in {argument}=, but {what} has no "
+                                f"{name!r}; it can name {', '.join(allowed) or 'nothing'}", self.source)
+
+    def _symbols(self, spec: Spec | None, argument: str, allowed: Iterable[str], what: str) -> None:
+        """Every symbol in the expression ``argument`` is a quantity the prover knows."""
+        expr = getattr(self, argument)
+        if spec is None or expr is None:
+            return
+        allowed = set(allowed)
+        for sym in sorted(_free(sp.sympify(expr)), key=str):
+            if sym.name not in allowed:
+                raise SpecError(spec.name, sym.name, f"property {self.name!r} uses {sym.name!r} in {argument}=, "
+                                f"but {what} has no {sym.name!r}; it can use {', '.join(sorted(allowed))}",
+                                self.source)
+
+
+def _state_names(spec: Spec | None) -> list[str]:
+    return [] if spec is None else [s.name for s in spec.state]
+
+
+def _step_names(spec: Spec | None) -> list[str]:
+    """What a property may name about one step: inputs, hyperparameters, state and every assigned
+    quantity after the step, ``step`` (theta_t - theta_{t-1}) and ``x_prev`` (a pre-step value)."""
+    if spec is None:
+        return []
+    before = ["theta"] + _state_names(spec)
+    return (["theta", "g", "t", "step"] + [h.name for h in spec.hyperparameters] + _state_names(spec)
+            + [a.name for a in spec.assignments] + [f"{n}_prev" for n in before])
 
 
 @dataclass(frozen=True)
@@ -545,6 +631,14 @@ class Equivalent(Property):
     def specs(self):
         return (self.a, self.b)
 
+    def _check_names(self):
+        b = self.b
+        self._keys(b, "b_from_a", ["theta"] + _state_names(b), f"spec {getattr(b, 'name', '?')!r}'s pre-step state")
+        self._keys(b, "hyper_map", [h.name for h in b.hyperparameters] if b else [],
+                   f"spec {getattr(b, 'name', '?')!r}'s hyperparameters")
+        self._keys(b, "compare", ["theta"] + _state_names(b) + ([a.name for a in b.assignments] if b else []),
+                   f"spec {getattr(b, 'name', '?')!r}'s step")
+
 
 @dataclass(frozen=True)
 class ClosedForm(Property):
@@ -561,6 +655,10 @@ class ClosedForm(Property):
     @property
     def specs(self):
         return (self.spec,)
+
+    def _check_names(self):
+        self._keys(self.spec, "state", _state_names(self.spec), "the spec's state")
+        self._keys(self.spec, "claims", _step_names(self.spec), "the spec's step")
 
 
 @dataclass(frozen=True)
@@ -580,6 +678,9 @@ class Limit(Property):
     def specs(self):
         return (self.spec,) + tuple(self.others)
 
+    def _check_names(self):
+        self._keys(self.spec, "state", _state_names(self.spec), "the spec's state")
+
 
 @dataclass(frozen=True)
 class FixedPoint(Property):
@@ -595,6 +696,9 @@ class FixedPoint(Property):
     @property
     def specs(self):
         return (self.spec,)
+
+    def _check_names(self):
+        self._keys(self.spec, "state", _state_names(self.spec), "the spec's state")
 
 
 @dataclass(frozen=True)
@@ -612,6 +716,11 @@ class Scaling(Property):
     @property
     def specs(self):
         return (self.spec,)
+
+    def _check_names(self):
+        self._keys(self.spec, "scale", ["theta", "g"] + _state_names(self.spec), "the spec's pre-step variables")
+        self._keys(self.spec, "fixed", [h.name for h in self.spec.hyperparameters] if self.spec else [],
+                   "the spec's hyperparameters")
 
 
 @dataclass(frozen=True)
@@ -647,6 +756,11 @@ class Identity(Property):
     def specs(self):
         return (self.spec,)
 
+    def _check_names(self):
+        self._keys(self.spec, "state", _state_names(self.spec), "the spec's state")
+        for argument in ("lhs", "rhs"):
+            self._symbols(self.spec, argument, _step_names(self.spec), "the spec's step")
+
 
 @dataclass(frozen=True)
 class NonNegative(Property):
@@ -661,6 +775,9 @@ class NonNegative(Property):
     @property
     def specs(self):
         return (self.spec,)
+
+    def _check_names(self):
+        self._symbols(self.spec, "expr", _step_names(self.spec), "the spec's step")
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ NADAM_T1 = NADAM.variant(
     torch_equivalent=TorchEquivalent("NAdam",
                                      {"lr": "lr", "betas": ("b1", "b2"), "eps": "eps"},
                                      {"weight_decay": 0.0, "momentum_decay": float("inf")},
-                                     note="under a float64 default dtype (torch keeps mu_product in it)"),
+                                     note=("It matches to rounding when torch's default dtype is float64 "
+                                           "(torch.set_default_dtype(torch.float64)); otherwise torch keeps "
+                                           "its running product mu_product in float32.")),
     framework_notes=("optax nadam: identical.", "Differs from the document's NAdam by c_t (see the properties)."),
     api_class="NAdamT1",
 )
@@ -72,7 +74,9 @@ NADAM_SCHEDULED = NADAM.variant(
     torch_equivalent=TorchEquivalent("NAdam",
                                      {"lr": "lr", "betas": ("b1", "b2"), "eps": "eps", "momentum_decay": "psi"},
                                      {"weight_decay": 0.0},
-                                     note="under a float64 default dtype (torch keeps mu_product in it)"),
+                                     note=("It matches to rounding when torch's default dtype is float64 "
+                                           "(torch.set_default_dtype(torch.float64)); otherwise torch keeps "
+                                           "its running product mu_product in float32.")),
     framework_notes=("PyTorch NAdam defaults (psi = 4e-3): identical.",
                      "Keras Nadam is this variant with psi = 1."),
     api_class="NAdamScheduled",

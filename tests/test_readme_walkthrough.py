@@ -110,3 +110,31 @@ def test_readme_test_command_is_what_ci_runs():
     assert test_command.startswith(INSTALL_TEX + " && ")
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert test_command in ci, "the README's test command is not a line of .ci/run"
+
+
+USERS_ADAM = '''
+import sympy as sp
+from optforge.specs.common import learning_rate
+from optforge.specs.language import GRAD, THETA, Assign, Spec
+
+lr = learning_rate(1e-3)
+SPECS = [Spec("{name}", "My SGD", hyperparameters=[lr], state=[],
+              assignments=[Assign(THETA, THETA - lr.symbol * GRAD)]{extra})]
+'''
+
+
+@pytest.mark.parametrize("name, extra, expected", [
+    ("adam", "", "has the name of the built-in spec 'adam' (specs/adam.py, optforge.Adam)"),
+    ("my_sgd", ', api_class="AdamW"', "makes the class AdamW, the name of the built-in optforge.AdamW"),
+    ("my_sgd", "", None),
+])
+def test_a_user_spec_named_like_a_builtin_gets_a_warning(tmp_path, capsys, name, extra, expected):
+    from optforge.codegen import user
+
+    (tmp_path / "mine.py").write_text(USERS_ADAM.format(name=name, extra=extra))
+    assert user.main([str(tmp_path / "mine.py"), "--out", str(tmp_path / "build")]) == 0
+    err = capsys.readouterr().err
+    if expected:
+        assert f"warning: spec {name!r}" in err and expected in err, err
+    else:
+        assert "warning" not in err, err

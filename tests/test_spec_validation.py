@@ -131,3 +131,73 @@ def test_nag_stored_form_is_derived_not_written():
     v = stored.state_named("v").symbol
     assert sp.expand(theta_new - (THETA - mu**2 * v - (1 + mu) * lr * GRAD)) == 0
     assert [a.name for a in stored.assignments] == ["theta", "v"]  # theta reads the old v first
+
+
+# ---------------------------------------------------------------- where and what the message says
+def _line_of(marker: str) -> int:
+    """The line of this file that holds ``marker`` (so the tests do not pin line numbers)."""
+    lines = open(__file__, encoding="utf-8").read().splitlines()
+    return next(i for i, text in enumerate(lines, 1) if marker in text and "_line_of" not in text)
+
+
+def test_the_error_names_the_line_of_the_offending_assign_not_the_spec_line():
+    bad = Assign(THETA, THETA - sp.Symbol("eta") * GRAD)  # <- offending assign
+    e = error_of(assignments=[Assign(m, GRAD), bad])
+    assert e.source == f"{__file__}:{_line_of('<- offending assign')}", e.source
+    assert f"at {__file__}:{_line_of('<- offending assign')}" in str(e)
+
+
+def test_a_bad_hyperparameter_is_reported_at_its_own_line():
+    bad = Hyperparameter("lr", -1.0, POSITIVE, "learning rate", r"\eta")  # <- offending hyperparameter
+    e = error_of(assignments=[Assign(THETA, THETA - bad.symbol * GRAD)], hypers=[bad])
+    assert e.quantity == "lr" and e.source.endswith(f":{_line_of('<- offending hyperparameter')}")
+
+
+def test_a_state_renamed_in_one_place_is_not_declared_state():
+    # State declared as `s`, but the assignments still say `v`:
+    v = sp.Symbol("v", real=True)
+    e = error_of(assignments=[Assign(v, beta.symbol * v + GRAD), Assign(THETA, THETA - lr.symbol * v)],
+                 hypers=[lr, beta], state=[State("s", 0.0, "momentum", "s")])
+    assert e.quantity == "v"
+    assert "'v' is not declared state" in str(e) and "the declared state: s" in str(e)
+    assert "State('v', ...)" in str(e)
+
+
+def test_a_variant_keeps_the_line_of_each_inherited_assignment():
+    base = build([Assign(THETA, THETA - lr.symbol * GRAD)])
+    line = _line_of("<- the variant's own assign")
+    bad = Assign(THETA, THETA - lr.symbol * sp.Symbol("zeta"))  # <- the variant's own assign
+    with pytest.raises(SpecError) as info:
+        base.variant("toy2", assign=[bad])
+    assert info.value.source == f"{__file__}:{line}"
+
+
+def test_a_misspelled_key_in_a_property_is_an_error_naming_it():
+    from optforge.specs.language import ClosedForm, Equivalent, Scaling
+
+    spec = build([Assign(m, beta.symbol * m + GRAD), Assign(THETA, THETA - lr.symbol * m)],
+                 hypers=[lr, beta], state=[State("m", 0.0, "momentum", "m")])
+    c = sp.Symbol("c", positive=True)
+    with pytest.raises(SpecError) as info:
+        Scaling("toy_scale", spec=spec, scale={"theta": c, "w": c}, factor=c)  # <- misspelled key
+    e = info.value
+    assert e.quantity == "w" and "scale=" in str(e) and "'toy_scale'" in str(e)
+    assert "theta, g, m" in str(e) and e.source.endswith(f":{_line_of('<- misspelled key')}")
+    with pytest.raises(SpecError, match=r"fixed=.*'lr2'"):
+        Scaling("toy_scale2", spec=spec, scale={"g": c}, fixed={"lr2": 1})
+    with pytest.raises(SpecError, match=r"state=.*'mm'"):
+        ClosedForm("toy_closed", spec=spec, state={"mm": GRAD})
+    with pytest.raises(SpecError, match=r"hyper_map=.*'betta'"):
+        Equivalent("toy_eq", a=spec, b=spec, hyper_map={"betta": 0})
+    # The same declarations with the right keys build (and the prover decides them).
+    Scaling("toy_scale_ok", spec=spec, scale={"theta": c}, fixed={"lr": 1})
+
+
+def test_a_misspelled_symbol_in_an_identity_is_an_error():
+    from optforge.specs.language import Identity
+
+    spec = build([Assign(m, beta.symbol * m + GRAD), Assign(THETA, THETA - lr.symbol * m)],
+                 hypers=[lr, beta], state=[State("m", 0.0, "momentum", "m")])
+    with pytest.raises(SpecError, match=r"uses 'stepp' in lhs="):
+        Identity("toy_id", spec=spec, lhs=sp.Symbol("stepp"), rhs=-lr.symbol * sp.Symbol("m"))
+    Identity("toy_id_ok", spec=spec, lhs=sp.Symbol("step"), rhs=-lr.symbol * sp.Symbol("m"))
