@@ -414,6 +414,51 @@ class _StateBuffers:
         return [b.ctypes.data + self.offsets[k] * b.itemsize for b in self.buffers]
 
 
+def hyperparameter_doc(hypers: Sequence[Hyper]) -> str:
+    """The documentation of one keyword (``help(optforge.Adam)`` shows it under ``lr``, ``betas``)."""
+    if len(hypers) == 1:
+        h = hypers[0]
+        return f"{h.meaning} (default {h.default!r}; {h.domain_text()})"
+    parts = "; ".join(f"{h.name}: {h.meaning}, default {h.default!r}, {h.domain_text()}" for h in hypers)
+    return f"({', '.join(h.name for h in hypers)}): {parts}"
+
+
+def unknown_keyword_message(cls: type, key: str) -> str:
+    """Why ``cls`` refuses the keyword ``key``, and which optforge class takes it (read off the
+    generated modules' torch equivalents and hyperparameters)."""
+    own = sorted(dict.fromkeys(h.api for h in cls.hyperparameters))
+    message = f"{cls.__name__} has no keyword argument {key!r} (it takes params, {', '.join(own)})"
+    te = cls.description.torch if cls.description else None
+    fixed = dict(te.options) if te else {}
+    if key in fixed:
+        message += f"; it is torch.optim.{te.cls} with {key}={fixed[key]!r} fixed"
+    import optforge
+
+    others = [o for o in dict.fromkeys(optforge.OPTIMIZERS.values()) if o is not cls and o.description]
+
+    def differs(o) -> dict:
+        """The torch keywords of ``o`` that set ``key`` or differ from this class's fixed options."""
+        theirs = o.description.torch
+        options = dict(theirs.options)
+        shown = {k: "..." for k in dict(theirs.hypers) if k == key or k not in {h.api for h in cls.hyperparameters}}
+        shown.update({k: repr(v) for k, v in options.items()
+                      if (fixed[k] != v if k in fixed else v not in (0, 0.0, False, None))})
+        return shown if key in shown else {}
+
+    same = [(o, differs(o)) for o in others if te and o.description.torch and o.description.torch.cls == te.cls]
+    same = [(o, d) for o, d in same if d]
+    if same:
+        calls = [f"optforge.{o.__name__} for torch.optim.{te.cls}({', '.join(f'{k}={v}' for k, v in d.items())})"
+                 for o, d in same]
+        return message + "; use " + " or ".join(calls)
+    takers = [o.__name__ for o in others if key in {h.api for h in o.hyperparameters}]
+    if takers and len(takers) <= 4:
+        listed = ", ".join(f"optforge.{t}" for t in takers[:-1]) + (" and " if len(takers) > 1 else "") \
+            + f"optforge.{takers[-1]}"
+        return message + f"; {key} is a keyword of {listed}"
+    return message + ("" if key in fixed else "; no optforge optimizer of this kind has that option")
+
+
 class Optimizer:
     """Base of the generated optimizer classes.  Subclasses set the class attributes below (the
     generated module's ``DESCRIPTION`` and its kernels)."""
@@ -432,7 +477,16 @@ class Optimizer:
         super().__init_subclass__(**kwargs)
         for api in dict.fromkeys(h.api for h in cls.hyperparameters):
             setattr(cls, api, property(operator.methodcaller("get_hyperparameter", api),
-                                       lambda self, value, api=api: self.set_hyperparameters(**{api: value})))
+                                       lambda self, value, api=api: self.set_hyperparameters(**{api: value}),
+                                       doc=hyperparameter_doc([h for h in cls.hyperparameters if h.api == api])))
+
+    def __new__(cls, *args: Any, **kwargs: Any):
+        # Before __init__'s bare "unexpected keyword argument": say what to use instead.
+        accepted = {"params"} | {h.api for h in cls.hyperparameters}
+        for key in kwargs:
+            if key not in accepted:
+                raise TypeError(unknown_keyword_message(cls, key))
+        return super().__new__(cls)
 
     def __init__(self, params: Iterable[np.ndarray], **api_values: Any):
         owner = type(self).__name__

@@ -42,9 +42,36 @@ def test_betas_must_be_a_pair():
         Adam([make()], betas=0.9)
 
 
-def test_unknown_keyword():
-    with pytest.raises(TypeError):
-        Adadelta([make()], lr=1.0)  # the document's Adadelta has no learning rate
+@pytest.mark.parametrize("cls, kwargs, expected", [
+    # the document's Adadelta has no learning rate; torch's lr=1.0 is this update
+    ("Adadelta", {"lr": 0.5}, ["Adadelta has no keyword argument 'lr' (it takes params, eps, rho)",
+                               "torch.optim.Adadelta with lr=1.0 fixed"]),
+    ("Adam", {"weight_decay": 1e-4}, ["torch.optim.Adam with weight_decay=0.0 fixed",
+                                      "weight_decay is a keyword of optforge.AdamW"]),
+    ("Adam", {"amsgrad": True}, ["use optforge.AdamAMSGrad for torch.optim.Adam(amsgrad=True)"]),
+    ("SGD", {"momentum": 0.9}, ["use optforge.Momentum for torch.optim.SGD(momentum=...)",
+                                "optforge.NAG for torch.optim.SGD(momentum=..., nesterov=True)"]),
+    ("Momentum", {"nesterov": True}, ["use optforge.NAG for torch.optim.SGD(nesterov=True)"]),
+    ("AdamW", {"betas1": 0.9}, ["AdamW has no keyword argument 'betas1'", "no optforge optimizer of this kind"]),
+])
+def test_a_torch_keyword_a_class_lacks_says_what_to_use(cls, kwargs, expected):
+    with pytest.raises(TypeError) as info:
+        getattr(optforge, cls)([make()], **kwargs)
+    for text in expected:
+        assert text in str(info.value), str(info.value)
+
+
+def test_help_shows_each_hyperparameters_own_documentation():
+    assert Adam.lr.__doc__ == "learning rate (step size) (default 0.001; 0.0 < lr)"
+    assert Adam.betas.__doc__.startswith("(b1, b2): b1: decay rate of the first-moment average, default 0.9")
+    import pydoc
+
+    text = pydoc.render_doc(Adam, renderer=pydoc.plaintext)
+    assert "added to the denominator against division by zero (default 1e-08; 0.0 < eps)" in text
+    assert "methodcaller" not in text
+    opt = Adam([make()], lr=0.1)  # the properties still read and set
+    opt.lr = 0.2
+    assert opt.lr == 0.2
 
 
 def test_setting_a_bad_hyperparameter_changes_nothing():

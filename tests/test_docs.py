@@ -128,3 +128,14 @@ def test_example_gets_its_stated_verdict(kind, verdict, source):
     # The declaration agrees with the stated verdict where one is possible (never for undecided).
     if verdict != prover.UNDECIDED:
         assert result.ok, result.detail
+
+
+def test_the_readme_class_list_names_every_exported_class():
+    import optforge
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    paragraph = readme.split("<!-- classes -->", 1)[1].split("\n\n", 1)[0]
+    listed = re.search(r"Classes: `([^`]*)`", paragraph.replace("\n", " ")).group(1)
+    names = [n.strip() for n in listed.split(",")]
+    exported = [c.__name__ for c in dict.fromkeys(optforge.OPTIMIZERS.values())]
+    assert sorted(names) == sorted(exported), (names, exported)
