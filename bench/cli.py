@@ -137,8 +137,12 @@ def run_main(args, names: list[str], rounds: int, batch_s: float) -> int:
     f64_sizes = ([int(s) for s in args.float64_sizes] if args.float64_sizes is not None
                  else [] if args.sizes == [] else ([10**6] if quick else [10**6, 10**7]))
     lists = args.lists if args.lists is not None else C.DEFAULT_LISTS
-    list_optimizers = (args.list_optimizers if args.list_optimizers is not None
-                       else (["adam"] if quick else ["adam", "adamw"]))
+    if args.list_optimizers is not None:
+        list_optimizers = args.list_optimizers
+    elif args.optimizers:  # --optimizers sgd: the lists too run only what was named
+        list_optimizers = list(names)
+    else:
+        list_optimizers = ["adam"] if quick else ["adam", "adamw"]
     threads = thread_counts()
     main_threads = threads[-1]
     torch_modes = () if (args.no_torch or torch is None) else ("single", "foreach", "fused")
@@ -147,12 +151,24 @@ def run_main(args, names: list[str], rounds: int, batch_s: float) -> int:
     why_no_numpy = None if args.no_numpy else C.numpy_baselines_available()
     numpy_baselines = not args.no_numpy and why_no_numpy is None
 
+    crossover_sizes = ((1 << 12, 1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18)
+                       if not quick and main_threads > 1 and args.sizes != [] and "adam" in names else ())
+    total = len(names) * (len(sizes) + len(f64_sizes)) + len(list_optimizers) * len(lists) + len(crossover_sizes)
     start_time = time.perf_counter()
     title = f"optforge benchmark{' --quick' if quick else ''}"
     load_before = _load()
     print(f"# {title}\n\nMachine: {report.machine()}.", flush=True)
+    print(f"{total} cases{', then the start-up measurements' if not args.no_startup else ''}"
+          + ("; --quick finishes in under two minutes" if quick else "; this takes a while (--quick: under two "
+             "minutes)"), file=sys.stderr, flush=True)
     measured: list[C.Case] = []
     disturbance = Disturbance()
+    done = [0]
+
+    def progress(text: str) -> None:
+        done[0] += 1
+        print(f"  case {done[0]}/{total} ({time.perf_counter() - start_time:.0f} s)  {text}", file=sys.stderr,
+              flush=True)
 
     def run(case: C.Case) -> None:
         if args.wait_quiet > 0:
@@ -162,8 +178,8 @@ def run_main(args, names: list[str], rounds: int, batch_s: float) -> int:
         measured.append(case)
         best = case.get("optforge", main_threads)
         ref = case.torch_best(main_threads)
-        print(f"  {case.optimizer:20s} {case.dtype:8s} {case.size:18s} optforge {report.fmt_time(best.median):>10s}"
-              + (f"  {ref.label} {report.fmt_time(ref.median):>10s}" if ref else ""), file=sys.stderr, flush=True)
+        progress(f"{case.optimizer:20s} {case.dtype:8s} {case.size:18s} optforge {report.fmt_time(best.median):>10s}"
+                 + (f"  {ref.label} {report.fmt_time(ref.median):>10s}" if ref else ""))
         for m in case.methods:
             m.step = None  # free the arrays
         gc.collect()
@@ -178,8 +194,8 @@ def run_main(args, names: list[str], rounds: int, batch_s: float) -> int:
         for list_name in lists:
             run(C.list_case(C.optimizer_info(name), np.float32, list_name, C.LISTS[list_name](), threads, torch_modes))
     crossover: list[C.Case] = []
-    if not quick and main_threads > 1 and args.sizes != []:
-        for n in (1 << 12, 1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18):
+    if crossover_sizes:
+        for n in crossover_sizes:
             case = C.crossover_case(C.optimizer_info("adam"), n, main_threads)
             if args.wait_quiet > 0:
                 wait_for_quiet(args.wait_quiet)
@@ -187,6 +203,7 @@ def run_main(args, names: list[str], rounds: int, batch_s: float) -> int:
                     max_busy=targets.BUSY_CORES_LIMIT if args.wait_quiet > 0 else None,
                     max_retries=max(2, rounds // 2), disturbance=disturbance)
             crossover.append(case)
+            progress(f"adam serial or parallel kernel, {n} elements")
     table = report.rows(measured)
     start = None
     if not args.no_startup:

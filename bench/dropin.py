@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from typing import Any
 
 import numpy as np
@@ -162,6 +163,7 @@ def run(names: list[str], cases: list[tuple[str, list[tuple[int, ...]]]], rounds
         if why:
             notes.append(why)
     measured = []
+    total, start = len(cases) * len(names), time.perf_counter()
     for size, shapes in cases:  # one set of data per case, for every optimizer
         params, grads = data(np.random.default_rng(4), shapes, np.float32)
         for name in names:
@@ -183,7 +185,8 @@ def run(names: list[str], cases: list[tuple[str, list[tuple[int, ...]]]], rounds
             gc.collect()
             measured.append(case)
             meds = ", ".join(f"{m.label} {fmt_time(m.median)}" for m in case.methods)
-            print(f"  {name:10s} {size:18s} {meds}", file=sys.stderr, flush=True)
+            print(f"  case {len(measured)}/{total} ({time.perf_counter() - start:.0f} s)  {name:10s} {size:18s} "
+                  f"{meds}", file=sys.stderr, flush=True)
         del params, grads
         gc.collect()
     order = {n: k for k, n in enumerate(names)}

@@ -20,10 +20,23 @@ def plot(table: list[dict[str, Any]], path: Path, threads: int) -> str | None:
         import matplotlib.pyplot as plt
     except ImportError:
         return "matplotlib is not installed"
+    fig = figure(table, threads)
+    if fig is None:
+        return "no float32 single-tensor sizes were measured"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return None
+
+
+def figure(table: list[dict[str, Any]], threads: int):
+    """The figure :func:`plot` saves (None without float32 single-tensor rows)."""
+    import matplotlib.pyplot as plt
+
     single = [r for r in table if r["dtype"] == "float32" and r["size"] not in LISTS]
     names = list(dict.fromkeys(r["optimizer"] for r in single))
     if not names:
-        return "no float32 single-tensor sizes were measured"
+        return None
     cols = min(4, len(names))
     nrows = math.ceil(len(names) / cols)
     fig, axes = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.4 * nrows), squeeze=False)
@@ -52,11 +65,12 @@ def plot(table: list[dict[str, Any]], path: Path, threads: int) -> str | None:
         ax.grid(True, which="both", alpha=0.3)
     for ax in list(axes.flat)[len(names):]:
         ax.axis("off")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    legend: dict[str, Any] = {}  # every line of every panel, once (a method some panels lack is still named)
+    for ax in axes.flat:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    labels, handles = list(legend), list(legend.values())
     fig.legend(handles, labels, loc="lower center", ncol=min(5, len(labels)), fontsize="small")
     fig.suptitle(f"optforge benchmark: one step, float32 ({machine().split(', Python')[0]})", fontsize="medium")
     fig.tight_layout(rect=(0, 0.06 + 0.05 * math.ceil(len(labels) / 5) / nrows, 1, 0.96))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return None
+    return fig

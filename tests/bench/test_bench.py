@@ -270,3 +270,33 @@ def test_read_only_install_works(tmp_path):
     assert result["numba_cache_files"] > 0  # ...so Numba cached into the user's cache folder
     expected = 1.0 - 0.1 * 1.0 / (1.0 + 1e-8)
     assert result["value"] == pytest.approx(expected, rel=1e-6) and result["small"] == pytest.approx(expected, rel=1e-6)
+
+
+def test_optimizers_sgd_runs_only_sgd_with_case_progress(tmp_path, capsys):
+    out = tmp_path / "sgd"
+    code = cli.main(["--quick", "--optimizers", "sgd", "--sizes", "100", "--float64-sizes", "--lists",
+                     "tiny mixed (12)", "--repeats", "1", "--batch-ms", "0.2", "--no-startup", "--out", str(out)])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "2 cases; --quick finishes in under two minutes" in err, err
+    assert "case 1/2 (" in err and "case 2/2 (" in err and "case 3/" not in err, err
+    data = json.loads((out / "bench.json").read_text())
+    assert {r["optimizer"] for r in data["rows"]} == {"sgd"}
+    assert {r["size"] for r in data["rows"]} == {"100", "tiny mixed (12)"}
+
+
+def test_every_line_of_the_plot_is_in_its_legend():
+    pytest.importorskip("matplotlib")
+    from bench import plot
+
+    def row(optimizer, method, n, threads=2):
+        return dict(optimizer=optimizer, method=method, dtype="float32", size=str(n), elements=n, threads=threads,
+                    median_s=n * 1e-9)
+    # torch fused only in the second panel, numpy only in the third: both must still be in the legend
+    table = [row("adam", "optforge", n) for n in (10, 100)] + [row("adam", "optforge", 100, threads=1)]
+    table += [row("sgd", "optforge", n) for n in (10, 100)] + [row("sgd", "torch fused", n) for n in (10, 100)]
+    table += [row("lion", "numpy naive", n, threads=1) for n in (10, 100)]
+    fig = plot.figure(table, threads=2)
+    legend = {t.get_text() for t in fig.legends[0].get_texts()}
+    drawn = {line.get_label() for ax in fig.axes for line in ax.get_lines()}
+    assert drawn == legend == {"optforge (2T)", "optforge (1T)", "torch fused (2T)", "numpy naive (1T)"}, (drawn, legend)
