@@ -135,7 +135,11 @@ def regenerate_main(argv: list[str] | None = None, prog: str = "optforge-regener
         changed = generate.write_atomic(args.out / f.path, f.text)
         written += changed
         print(f"{'wrote    ' if changed else 'unchanged'} {display(args.out / f.path)}")
-    print(f"{len(files)} files ({written} changed) in {time.perf_counter() - start:.1f}s")
+    removed = generate.remove_orphans(files, args.out)
+    for path in removed:
+        print(f"removed   {display(path)} (no spec produces it any more)")
+    print(f"{len(files)} files ({written} changed{f', {len(removed)} removed' if removed else ''}) in "
+          f"{time.perf_counter() - start:.1f}s")
     return 0
 
 

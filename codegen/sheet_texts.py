@@ -544,3 +544,134 @@ KO: dict[str, str] = {
         r"Lion의 가중치 감쇠는 sign 밖에서 $\theta_{t-1}$에 작용합니다",
     "Lion keeps one state array per parameter": "Lion은 파라미터마다 상태 배열 하나를 유지합니다",
 }
+
+# ---------------------------------------------------------------- torch.optim's options (specs/torch_options.py)
+KO.update({
+    "Heavy-ball SGD (torch.optim form)": "헤비볼 SGD (torch.optim 형태)",
+    "Nesterov SGD (torch.optim form)": "Nesterov SGD (torch.optim 형태)",
+    "Heavy-ball momentum as torch.optim.SGD computes it: the learning rate scales the buffer at each step.":
+        "torch.optim.SGD가 계산하는 헤비볼 모멘텀입니다: 매 스텝 학습률이 버퍼 전체에 곱해집니다.",
+    "Nesterov momentum as torch.optim.SGD(nesterov=True) computes it: the parameters are the look-ahead point "
+    "and the learning rate scales the step.":
+        r"\texttt{torch.optim.SGD(nesterov=True)}가 계산하는 Nesterov 모멘텀입니다: 파라미터는 미리 보기 위치이고, "
+        "학습률이 스텝에 곱해집니다.",
+    "momentum buffer (without the learning rate)": "모멘텀 버퍼 (학습률을 포함하지 않음)",
+    "momentum buffer: decayed history plus the gradient": "모멘텀 버퍼: 감쇠된 이력에 그래디언트를 더함",
+    "step along the buffer": "버퍼 방향으로 스텝",
+    "Nesterov step: the gradient plus the decayed new buffer": "Nesterov 스텝: 그래디언트에 감쇠된 새 버퍼를 더함",
+    "PyTorch SGD(momentum) with dampening 0: identical, under a learning-rate schedule too; its first buffer is "
+    "the gradient itself, as mu 0 + g is here.":
+        r"PyTorch \texttt{SGD(momentum)} (dampening 0): 학습률 스케줄에서도 동일합니다. 첫 버퍼는 그래디언트 "
+        r"자체이며, 여기서도 $\mu \cdot 0 + g$입니다.",
+    "PyTorch SGD(momentum, nesterov=True) with dampening 0: identical, under a learning-rate schedule too.":
+        r"PyTorch \texttt{SGD(momentum, nesterov=True)} (dampening 0): 학습률 스케줄에서도 동일합니다.",
+    "with v = lr buf (at an unchanged lr), one step of torch's form is one step of the document's Momentum":
+        r"$v = \eta b$로 두면 (학습률이 바뀌지 않는 동안) torch 형태의 한 스텝은 문서의 Momentum 한 스텝과 같습니다",
+    "with v = lr buf (at an unchanged lr), one step of torch's Nesterov form is one step of the document's NAG "
+    "in its stored form":
+        r"$v = \eta b$로 두면 (학습률이 바뀌지 않는 동안) torch의 Nesterov 형태의 한 스텝은 저장된 변수 형태로 쓴 "
+        "문서의 NAG 한 스텝과 같습니다",
+    "torch's momentum form with mu = 0 is SGD": r"$\mu = 0$인 torch의 모멘텀 형태는 SGD입니다",
+    "torch's momentum form keeps one state array per parameter": "torch의 모멘텀 형태는 파라미터마다 상태 배열 하나를 유지합니다",
+    "The base optimizer with torch.optim's gradient options as runtime hyperparameters: the sign of the gradient "
+    "(maximize) and L2 weight decay added to it.":
+        "기본 알고리즘에 torch.optim의 그래디언트 옵션을 실행 시간 하이퍼파라미터로 더한 것입니다: 그래디언트의 "
+        "부호(maximize)와 그래디언트에 더하는 L2 가중치 감쇠.",
+    "the gradient times the sign (-1: maximize)": "그래디언트에 부호를 곱함 (-1: maximize)",
+    "the gradient plus the L2 term": "그래디언트에 L2 항을 더함",
+    "L2 weight decay: wd * theta is added to the gradient": r"L2 가중치 감쇠: 그래디언트에 $\lambda_2 \theta$를 더함",
+    "sign of the gradient: 1 descends, -1 ascends (maximize)": "그래디언트의 부호: 1은 내려가고, -1은 올라감 (maximize)",
+    "with weight_decay = 0, one step is the base optimizer's step":
+        r"\texttt{weight\_decay} $= 0$이면 한 스텝은 기본 알고리즘의 스텝과 같습니다",
+    "with sign 1 (minimise), one step is the base optimizer's step":
+        "부호가 1이면 (최소화) 한 스텝은 기본 알고리즘의 스텝과 같습니다",
+    "with sign -1 (maximize), one step is the base optimizer's step on -f, whose gradient is -g":
+        r"부호가 $-1$이면 (maximize) 한 스텝은 그래디언트가 $-g$인 $-f$에 대한 기본 알고리즘의 스텝과 같습니다",
+    "with sign 1 and weight_decay = 0, one step is the base optimizer's step":
+        r"부호가 1이고 \texttt{weight\_decay} $= 0$이면 한 스텝은 기본 알고리즘의 스텝과 같습니다",
+})
+EN.update({
+    "with v = lr buf (at an unchanged lr), one step of torch's form is one step of the document's Momentum":
+        r"with $v = \eta b$ (at an unchanged lr), one step of torch's form is one step of the document's Momentum",
+    "with v = lr buf (at an unchanged lr), one step of torch's Nesterov form is one step of the document's NAG "
+    "in its stored form":
+        r"with $v = \eta b$ (at an unchanged lr), one step of torch's Nesterov form is one step of the document's "
+        "NAG in its stored form",
+    "torch's momentum form with mu = 0 is SGD": r"torch's momentum form with $\mu = 0$ is SGD",
+    "L2 weight decay: wd * theta is added to the gradient": r"L2 weight decay: $\lambda_2 \theta$ is added to the gradient",
+    "with sign -1 (maximize), one step is the base optimizer's step on -f, whose gradient is -g":
+        r"with sign $-1$ (maximize), one step is the base optimizer's step on $-f$, whose gradient is $-g$",
+})
+
+KO.update({
+    "Adadelta with lr = 1 is the document's Adadelta": r"$\eta = 1$인 Adadelta는 문서의 Adadelta입니다",
+    "with lr != 1 it is not the document's Adadelta: the averages see the unscaled update":
+        r"$\eta \ne 1$이면 문서의 Adadelta가 아닙니다: 이동 평균은 배율을 곱하지 않은 업데이트를 봅니다",
+    "centred RMSprop with the mean held at 0 is RMSprop": "평균을 0으로 고정한 중심화 RMSprop은 RMSprop입니다",
+    "RMSprop with momentum 0 is RMSprop": "모멘텀이 0인 RMSprop은 RMSprop입니다",
+    "centred RMSprop with momentum 0 is centred RMSprop": "모멘텀이 0인 중심화 RMSprop은 중심화 RMSprop입니다",
+    "AdamW is Adam with the decoupled-weight-decay combinator": "AdamW는 분리된 가중치 감쇠 조합자를 적용한 Adam입니다",
+    "Adadelta with a learning rate (torch.optim form)": "학습률이 있는 Adadelta (torch.optim 형태)",
+    "torch.optim.Adadelta's lr: it scales the applied step only, so lr != 1 is not a rescaled Adadelta.":
+        r"torch.optim.Adadelta의 lr: 적용되는 스텝에만 곱해지므로, $\eta \ne 1$은 배율만 바꾼 Adadelta가 아닙니다.",
+    "apply the update scaled by lr (the average of squared updates keeps the unscaled one)":
+        "lr을 곱한 업데이트를 적용 (업데이트 제곱의 이동 평균은 배율을 곱하지 않은 값을 유지)",
+    "PyTorch Adadelta(lr): identical; lr = 1 (its default) is the document's Adadelta.":
+        r"PyTorch \texttt{Adadelta(lr)}: 동일합니다. $\eta = 1$(기본값)은 문서의 Adadelta입니다.",
+    "RMSprop (centred)": "RMSprop (중심화)",
+    "RMSprop dividing by the root of the variance of the gradients instead of their mean square, as "
+    "torch.optim.RMSprop does with centered=True.":
+        r"그래디언트 제곱 평균 대신 그래디언트 분산의 제곱근으로 나누는 RMSprop입니다. torch.optim.RMSprop의 "
+        r"\texttt{centered=True}와 같습니다.",
+    "average of gradients": "그래디언트의 이동 평균",
+    "RMS of the gradients around their mean, eps outside": "평균을 뺀 그래디언트의 RMS, eps는 제곱근 밖",
+    "moving average of gradients (the mean subtracted)": "그래디언트의 이동 평균 (빼는 평균)",
+    "PyTorch RMSprop(centered=True): identical.": r"PyTorch \texttt{RMSprop(centered=True)}: 동일합니다.",
+    "RMSprop with momentum": "모멘텀이 있는 RMSprop",
+    "RMSprop whose scaled gradients accumulate in a momentum buffer, as torch.optim.RMSprop does with momentum.":
+        r"배율을 맞춘 그래디언트를 모멘텀 버퍼에 쌓는 RMSprop입니다. torch.optim.RMSprop의 \texttt{momentum}과 "
+        r"같습니다.",
+    "momentum buffer of the scaled gradients": "배율을 맞춘 그래디언트의 모멘텀 버퍼",
+    "PyTorch RMSprop(momentum): identical.": r"PyTorch \texttt{RMSprop(momentum)}: 동일합니다.",
+    "centred RMSprop with momentum keeps three state arrays per parameter":
+        "모멘텀이 있는 중심화 RMSprop은 파라미터마다 상태 배열 세 개를 유지합니다",
+    "RMSprop (centred) with momentum": "모멘텀이 있는 RMSprop (중심화)",
+    "Centred RMSprop with a momentum buffer, as torch.optim.RMSprop does with centered=True and momentum.":
+        r"모멘텀 버퍼가 있는 중심화 RMSprop입니다. torch.optim.RMSprop의 \texttt{centered=True}와 "
+        r"\texttt{momentum}을 함께 쓴 것과 같습니다.",
+    "PyTorch RMSprop(centered=True, momentum): identical.":
+        r"PyTorch \texttt{RMSprop(centered=True, momentum)}: 동일합니다.",
+    "NAdam with torch.optim's decoupled_weight_decay=True: theta shrinks by 1 - lr lam before the step.":
+        r"torch.optim의 \texttt{decoupled\_weight\_decay=True}인 NAdam입니다: 스텝 전에 $\theta$에 "
+        r"$1 - \eta\lambda$를 곱합니다.",
+    "decay the parameters before the step": "스텝 전에 파라미터를 감쇠",
+})
+EN.update({
+    "Adadelta with lr = 1 is the document's Adadelta": r"Adadelta with $\eta = 1$ is the document's Adadelta",
+    "with lr != 1 it is not the document's Adadelta: the averages see the unscaled update":
+        r"with $\eta \ne 1$ it is not the document's Adadelta: the averages see the unscaled update",
+    "NAdam with torch.optim's decoupled_weight_decay=True: theta shrinks by 1 - lr lam before the step.":
+        r"NAdam with torch.optim's \texttt{decoupled\_weight\_decay=True}: $\theta$ shrinks by "
+        r"$1 - \eta\lambda$ before the step.",
+})
+
+
+def _decoupled_titles() -> dict[str, str]:
+    from optforge.specs.nadam import NADAM, NADAM_SCHEDULED, NADAM_T1
+
+    return {f"{base.title} (decoupled weight decay)": f"{KO[base.title]} (분리된 가중치 감쇠)"
+            for base in (NADAM, NADAM_T1, NADAM_SCHEDULED)}
+
+
+KO.update(_decoupled_titles())
+
+
+def _torch_option_titles() -> dict[str, str]:
+    """The title of each ``<base>_torch`` spec: the base's title and the options' name."""
+    from optforge.specs.torch_options import SIGN_ONLY, WITH_L2
+
+    return {f"{base.title} + torch.optim options": f"{KO.get(base.title, base.title)} + torch.optim 옵션"
+            for base in WITH_L2 + SIGN_ONLY}
+
+
+KO.update(_torch_option_titles())

@@ -62,5 +62,40 @@ KERNELS = {
     'lion': lion.lion,
 }
 
+#: Modules of variants (spec name -> class name), not imported here: ``import optforge.generated.<name>``
+#: (optforge.torch runs them; their classes work like the ones above).
+VARIANTS = {
+    'sgd_momentum': 'SGDMomentum',
+    'sgd_nesterov': 'SGDNesterov',
+    'adadelta_lr': 'AdadeltaLR',
+    'rmsprop_centered': 'RMSpropCentered',
+    'rmsprop_momentum': 'RMSpropMomentum',
+    'rmsprop_centered_momentum': 'RMSpropCenteredMomentum',
+    'nadam_decoupled': 'NAdamDecoupled',
+    'nadam_t1_decoupled': 'NAdamT1Decoupled',
+    'nadam_scheduled_decoupled': 'NAdamScheduledDecoupled',
+    'sgd_torch': 'SGDTorch',
+    'sgd_momentum_torch': 'SGDMomentumTorch',
+    'sgd_nesterov_torch': 'SGDNesterovTorch',
+    'adagrad_torch': 'AdagradTorch',
+    'adadelta_lr_torch': 'AdadeltaLRTorch',
+    'rmsprop_torch': 'RMSpropTorch',
+    'rmsprop_centered_torch': 'RMSpropCenteredTorch',
+    'rmsprop_momentum_torch': 'RMSpropMomentumTorch',
+    'rmsprop_centered_momentum_torch': 'RMSpropCenteredMomentumTorch',
+    'adam_torch': 'AdamTorch',
+    'adam_amsgrad_torch': 'AdamAMSGradTorch',
+    'adamax_torch': 'AdamaxTorch',
+    'nadam_torch': 'NAdamTorch',
+    'nadam_t1_torch': 'NAdamT1Torch',
+    'nadam_scheduled_torch': 'NAdamScheduledTorch',
+    'adamw_torch': 'AdamWTorch',
+    'adamw_amsgrad_torch': 'AdamWAMSGradTorch',
+    'nadam_decoupled_torch': 'NAdamDecoupledTorch',
+    'nadam_t1_decoupled_torch': 'NAdamT1DecoupledTorch',
+    'nadam_scheduled_decoupled_torch': 'NAdamScheduledDecoupledTorch',
+}
+
 __all__ = ['SGD', 'Momentum', 'NAG', 'Adagrad', 'AdagradEpsInSqrt', 'Adadelta', 'RMSprop', 'Adam', 'AdamW', 'NAdam',
-           'NAdamT1', 'NAdamScheduled', 'Adamax', 'AdamAMSGrad', 'AdamWAMSGrad', 'Lion', 'OPTIMIZERS', 'KERNELS']
+           'NAdamT1', 'NAdamScheduled', 'Adamax', 'AdamAMSGrad', 'AdamWAMSGrad', 'Lion', 'OPTIMIZERS', 'KERNELS',
+           'VARIANTS']

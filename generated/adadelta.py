@@ -111,9 +111,9 @@ def adadelta_parallel(theta, g, Eg2, Edtheta2, rho_f64, one_minus_rho_f64, eps_f
 
 @numba.njit(cache=True, error_model="numpy")
 def adadelta_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, rho, one_minus_rho, eps):
-    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from
-    row ``_k`` on: the loop of ``adadelta_serial`` on each tensor's part, through the addresses in the
-    table (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from row
+    ``_k`` on: the loop of ``adadelta_serial`` on each tensor's part, through the addresses in the table
+    (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
     _size = _like.itemsize
     while _k < _tensors.shape[0] and _tensors[_k, _OFFSET] < _hi:
         _start = max(_lo, _tensors[_k, _OFFSET])

@@ -31,7 +31,7 @@ DESCRIPTION = KernelDescription(
     class_name='AdagradEpsInSqrt',
     contract=2,
     hyperparameters=(
-        Hyper(name='lr', api='lr', index=None, default=0.01, lo=0.0, hi=math.inf, lo_open=True, hi_open=True,
+        Hyper(name='lr', api='lr', index=None, default=0.01, lo=0.0, hi=math.inf, lo_open=False, hi_open=True,
               meaning='learning rate (step size)'),
         Hyper(name='eps', api='eps', index=None, default=1e-10, lo=0.0, hi=math.inf, lo_open=True, hi_open=True,
               meaning='added to the denominator against division by zero'),
@@ -52,7 +52,8 @@ _ADDRESS, _SIZE, _OFFSET, _STATE = 1, 2, 3, 6
 
 
 def adagrad_eps_in_sqrt_scalars(t, lr, eps):
-    """Per-step scalars of Adagrad (eps inside the square root): computed once per step in float64, not per element."""
+    """Per-step scalars of Adagrad (eps inside the square root): computed once per step in float64, not per
+    element."""
     return (eps, lr,), ()
 
 
@@ -96,9 +97,10 @@ def adagrad_eps_in_sqrt_parallel(theta, g, G, eps_f64, lr_f64):
 
 @numba.njit(cache=True, error_model="numpy")
 def adagrad_eps_in_sqrt_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, eps, lr):
-    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from
-    row ``_k`` on: the loop of ``adagrad_eps_in_sqrt_serial`` on each tensor's part, through the addresses in the
-    table (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from row
+    ``_k`` on: the loop of ``adagrad_eps_in_sqrt_serial`` on each tensor's part, through the addresses
+    in the table (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of
+    it."""
     _size = _like.itemsize
     while _k < _tensors.shape[0] and _tensors[_k, _OFFSET] < _hi:
         _start = max(_lo, _tensors[_k, _OFFSET])

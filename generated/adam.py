@@ -34,7 +34,7 @@ DESCRIPTION = KernelDescription(
     class_name='Adam',
     contract=2,
     hyperparameters=(
-        Hyper(name='lr', api='lr', index=None, default=0.001, lo=0.0, hi=math.inf, lo_open=True, hi_open=True,
+        Hyper(name='lr', api='lr', index=None, default=0.001, lo=0.0, hi=math.inf, lo_open=False, hi_open=True,
               meaning='learning rate (step size)'),
         Hyper(name='b1', api='betas', index=0, default=0.9, lo=0.0, hi=1.0, lo_open=False, hi_open=True,
               meaning='decay rate of the first-moment average'),
@@ -138,9 +138,9 @@ def adam_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minus_b2
 @numba.njit(cache=True, error_model="numpy")
 def adam_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, one_minus_b1, b1, b2, one_minus_b2, inv_bc1, inv_bc2, eps,
                      lr):
-    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from
-    row ``_k`` on: the loop of ``adam_serial`` on each tensor's part, through the addresses in the
-    table (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from row
+    ``_k`` on: the loop of ``adam_serial`` on each tensor's part, through the addresses in the table
+    (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
     _size = _like.itemsize
     while _k < _tensors.shape[0] and _tensors[_k, _OFFSET] < _hi:
         _start = max(_lo, _tensors[_k, _OFFSET])

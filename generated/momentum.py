@@ -29,7 +29,7 @@ DESCRIPTION = KernelDescription(
     class_name='Momentum',
     contract=2,
     hyperparameters=(
-        Hyper(name='lr', api='lr', index=None, default=0.001, lo=0.0, hi=math.inf, lo_open=True, hi_open=True,
+        Hyper(name='lr', api='lr', index=None, default=0.001, lo=0.0, hi=math.inf, lo_open=False, hi_open=True,
               meaning='learning rate (step size)'),
         Hyper(name='mu', api='momentum', index=None, default=0.9, lo=0.0, hi=1.0, lo_open=False, hi_open=True,
               meaning='momentum coefficient (decay of the velocity)'),
@@ -96,9 +96,9 @@ def momentum_parallel(theta, g, v, lr_f64, mu_f64):
 
 @numba.njit(cache=True, error_model="numpy")
 def momentum_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, lr, mu):
-    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from
-    row ``_k`` on: the loop of ``momentum_serial`` on each tensor's part, through the addresses in the
-    table (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from row
+    ``_k`` on: the loop of ``momentum_serial`` on each tensor's part, through the addresses in the table
+    (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
     _size = _like.itemsize
     while _k < _tensors.shape[0] and _tensors[_k, _OFFSET] < _hi:
         _start = max(_lo, _tensors[_k, _OFFSET])

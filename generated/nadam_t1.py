@@ -35,7 +35,7 @@ DESCRIPTION = KernelDescription(
     class_name='NAdamT1',
     contract=2,
     hyperparameters=(
-        Hyper(name='lr', api='lr', index=None, default=0.002, lo=0.0, hi=math.inf, lo_open=True, hi_open=True,
+        Hyper(name='lr', api='lr', index=None, default=0.002, lo=0.0, hi=math.inf, lo_open=False, hi_open=True,
               meaning='learning rate (step size)'),
         Hyper(name='b1', api='betas', index=0, default=0.9, lo=0.0, hi=1.0, lo_open=False, hi_open=True,
               meaning='decay rate of the first-moment average'),
@@ -143,9 +143,9 @@ def nadam_t1_parallel(theta, g, m, v, one_minus_b1_f64, b1_f64, b2_f64, one_minu
 @numba.njit(cache=True, error_model="numpy")
 def nadam_t1_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, one_minus_b1, b1, b2, one_minus_b2, inv_bc2, k_1, k_2,
                          eps, lr):
-    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from
-    row ``_k`` on: the loop of ``nadam_t1_serial`` on each tensor's part, through the addresses in the
-    table (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from row
+    ``_k`` on: the loop of ``nadam_t1_serial`` on each tensor's part, through the addresses in the table
+    (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
     _size = _like.itemsize
     while _k < _tensors.shape[0] and _tensors[_k, _OFFSET] < _hi:
         _start = max(_lo, _tensors[_k, _OFFSET])

@@ -30,7 +30,7 @@ DESCRIPTION = KernelDescription(
     class_name='RMSprop',
     contract=2,
     hyperparameters=(
-        Hyper(name='lr', api='lr', index=None, default=0.01, lo=0.0, hi=math.inf, lo_open=True, hi_open=True,
+        Hyper(name='lr', api='lr', index=None, default=0.01, lo=0.0, hi=math.inf, lo_open=False, hi_open=True,
               meaning='learning rate (step size)'),
         Hyper(name='alpha', api='alpha', index=None, default=0.99, lo=0.0, hi=1.0, lo_open=False, hi_open=True,
               meaning='decay rate of the squared-gradient average'),
@@ -106,9 +106,9 @@ def rmsprop_parallel(theta, g, v, alpha_f64, one_minus_alpha_f64, eps_f64, lr_f6
 
 @numba.njit(cache=True, error_model="numpy")
 def rmsprop_multi_slice(_tensors, _gptr, _lo, _hi, _k, _like, alpha, one_minus_alpha, eps, lr):
-    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from
-    row ``_k`` on: the loop of ``rmsprop_serial`` on each tensor's part, through the addresses in the
-    table (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
+    """Elements ``_lo`` to ``_hi`` of the concatenation of the tensors in the table ``_tensors``, from row
+    ``_k`` on: the loop of ``rmsprop_serial`` on each tensor's part, through the addresses in the table
+    (and the gradients' in ``_gptr``).  Scalars arrive in the dtype; ``_like``: an array of it."""
     _size = _like.itemsize
     while _k < _tensors.shape[0] and _tensors[_k, _OFFSET] < _hi:
         _start = max(_lo, _tensors[_k, _OFFSET])

@@ -29,23 +29,29 @@ one starts a background thread that loads the kernels its first step will call (
 and the cache load, about 0.3 s, then overlap the first forward and backward pass);
 ``OPTFORGE_PRELOAD=0`` turns it off.
 
+torch's gradient options are the spec's runtime arguments (specs/torch_options.py): ``weight_decay``
+(L2, added to the gradient) and ``maximize`` (the gradient's sign) in every class, ``decoupled_weight_decay``
+in ``Adam`` (it makes Adam AdamW, as in torch); a weight decay of 0 and a nonzero one run the same
+compiled kernel, and the prover shows each variant is its base at the neutral values.  ``lr = 0`` is a
+valid step (the state still updates, as in torch), so a scheduler may reach it (``CosineAnnealingLR``
+with its default ``eta_min=0``).
+
 Refused with a clear error: parameters or gradients on CUDA or any other non-CPU device (the device is
 named), sparse gradients and non-strided layouts, complex parameters, dtypes other than float32 and
-float64, non-contiguous parameters, and every torch option that changes the algorithm away from the
-spec (``maximize``, ``capturable``, ``differentiable``, L2 ``weight_decay``, ``dampening``,
-centred or momentum RMSprop, ...).  ``foreach`` and ``fused`` only choose between
-torch's own code paths; they are accepted so that existing calls keep working and have no effect.
-Hyperparameters are validated against the spec's domains (``Optimizer.check``), which are sometimes
-stricter than torch's: ``lr`` and ``eps`` must be > 0, betas, ``momentum``, ``rho`` and ``alpha`` in
-[0, 1).  In particular a scheduler that drives ``lr`` to exactly 0 (``CosineAnnealingLR`` with its
-default ``eta_min=0``) is refused at that step: give it a positive ``eta_min``.
+float64, non-contiguous parameters, and the torch options no spec has yet (``capturable``,
+``differentiable``, ``dampening``, centred or momentum RMSprop, Adadelta's ``lr != 1``, NAdam's
+``decoupled_weight_decay``).  ``foreach`` and ``fused`` only choose between torch's own code paths; they
+are accepted so that existing calls keep working and have no effect.  Hyperparameters are validated
+against the spec's domains (``Optimizer.check``), which are sometimes stricter than torch's: ``eps``
+must be > 0, betas, ``momentum``, ``rho`` and ``alpha`` in [0, 1).
 
 Classes, the torch.optim algorithm each one is (float64: to rounding, see the tests), and the spec
 (defaults are torch's):
 
-* ``SGD``: ``torch.optim.SGD``, momentum and nesterov per group (sgd / momentum / nag)
-* ``Momentum``: ``torch.optim.SGD(momentum=0.9)`` (momentum)
-* ``NAG``: ``torch.optim.SGD(momentum=0.9, nesterov=True)`` (nag)
+* ``SGD``: ``torch.optim.SGD``, momentum and nesterov per group, torch's own forms (sgd_torch /
+  sgd_momentum_torch / sgd_nesterov_torch: ``momentum_buffer`` without the learning rate)
+* ``Momentum``: the document's Momentum, ``torch.optim.SGD(momentum=0.9)`` at a constant lr (momentum)
+* ``NAG``: the document's NAG, ``torch.optim.SGD(momentum=0.9, nesterov=True)`` at a constant lr (nag)
 * ``Adagrad``: ``torch.optim.Adagrad``, with ``lr_decay`` and ``initial_accumulator_value`` (adagrad)
 * ``Adadelta``: ``torch.optim.Adadelta`` with ``lr=1.0`` only, see below (adadelta)
 * ``RMSprop``: ``torch.optim.RMSprop`` with ``momentum=0, centered=False`` (rmsprop)
@@ -65,11 +71,11 @@ State dicts use torch's keys and layout (``step``, ``exp_avg``, ``exp_avg_sq``, 
 ``torch.set_default_dtype(torch.float64)``), and the param-group keys are torch's, so a checkpoint of
 ``torch.optim.AdamW`` resumes in ``optforge.torch.AdamW`` and the other way round.  Loading validates the
 whole checkpoint before anything changes, refuses checkpoints written with options the spec does not have
-(``maximize=True``, a finite ``momentum_decay`` into ``NAdamT1``, a nesterov SGD into ``Momentum``,
+(a finite ``momentum_decay`` into ``NAdamT1``, a nesterov SGD into ``Momentum``,
 torch-only state such as RMSprop's ``grad_avg``), and copies the tensors (the optimizer never shares state
 tensors with the dict it loaded).
 
-Momentum and NAG.  The kernels keep the document's velocity ``v = mu v + lr g`` (it includes the
+Momentum and NAG (the document's forms; ``SGD`` runs torch's).  The kernels keep the document's velocity ``v = mu v + lr g`` (it includes the
 learning rate); torch keeps ``momentum_buffer = buf = mu buf + g`` and steps by ``lr * buf``.  Internally
 ``state[p]["velocity"]`` holds ``v``; ``state_dict()`` exports ``momentum_buffer = v / lr`` and
 ``load_state_dict()`` imports ``v = lr * momentum_buffer``, with the group's ``lr`` in that checkpoint
@@ -135,8 +141,8 @@ _NEUTRAL = {
     "dampening": (0, "the spec's momentum has no dampening"),
     "centered": (False, "the spec's RMSprop is not centred"),
 }
-_L2_REASON = ("the spec has no L2 weight decay (use optforge.torch.AdamW for decoupled weight decay, or add "
-              "the penalty to the loss)")
+_L2_REASON = ("the document's velocity form has no L2 weight decay; optforge.torch.SGD, which keeps torch's "
+              "momentum_buffer form, takes weight_decay (and maximize)")
 
 
 class _Spec(NamedTuple):
@@ -153,7 +159,11 @@ class _Spec(NamedTuple):
 
 
 def _load_spec(name: str, internal_names: dict[str, str] | None = None) -> _Spec:
-    cls = importlib.import_module("optforge.generated").OPTIMIZERS[name]
+    generated = importlib.import_module("optforge.generated")
+    if name in generated.OPTIMIZERS:
+        cls = generated.OPTIMIZERS[name]
+    else:  # a variant's module (specs/torch_options.py), imported on use
+        cls = getattr(importlib.import_module(f"optforge.generated.{name}"), generated.VARIANTS[name])
     internal_names = internal_names or {}
 
     def key(s: StateInfo) -> str:
@@ -165,6 +175,12 @@ def _load_spec(name: str, internal_names: dict[str, str] | None = None) -> _Spec
     desc = cls.description
     return _Spec(name, cls, tuple((key(s), s) for s in desc.element_state),
                  tuple((key(s), s) for s in desc.scalar_state))
+
+
+def _constructor_keywords(cls: type) -> frozenset[str]:
+    import inspect
+
+    return frozenset(inspect.signature(cls.__init__).parameters) - {"self", "params"}
 
 
 def _scalar_dtype() -> torch.dtype:
@@ -282,12 +298,26 @@ class _KernelOptimizer(torch.optim.Optimizer):
     _fixed: dict[str, tuple[Any, str]] = {}  # group key -> (the only value accepted, why)
     _has_step = True  # torch keeps a 'step' tensor per parameter
 
+    #: the torch.optim class whose constructor checks the hyperparameters first (torch's exceptions and messages)
+    _torch_class: str | None = None
+
     # ------------------------------------------------------------------ construction
     def __init__(self, params, defaults: dict[str, Any]):
+        self._torch_checks(defaults)
         super().__init__(params, defaults)
         self._plans: dict[int, _GroupPlan] = {}  # by group index; each step checks that its plan still holds
         self._resolved: dict[int, tuple] = {}  # by group index: (the group's values, what _resolve made of them)
         self._preload()
+
+    def _torch_checks(self, defaults: dict[str, Any]) -> None:
+        """torch.optim's own validation of the hyperparameters, before anything about the parameters (as
+        torch orders it): its constructor is run on one dummy tensor, so a script that catches torch's
+        ``ValueError`` catches the same one here.  Options torch accepts and no spec has are refused after."""
+        if self._torch_class is None:
+            return
+        cls = getattr(torch.optim, self._torch_class)
+        accepted = _constructor_keywords(cls)
+        cls([torch.zeros(1)], **{k: v for k, v in defaults.items() if k in accepted})
 
     def _preload(self) -> None:
         """Load the kernels that the first step will call, in a background thread (as the NumPy
@@ -359,6 +389,12 @@ class _KernelOptimizer(torch.optim.Optimizer):
         spec = self._spec_for(group, where)
         values = []
         for h in spec.cls.hyperparameters:
+            if h.api == "sign":  # the spec's runtime sign of the gradient is torch's maximize flag
+                maximize = group.get("maximize", False)
+                if not isinstance(maximize, bool):
+                    raise TypeError(f"{owner}: {where}: maximize must be True or False, got {maximize!r}")
+                values.append(-1.0 if maximize else 1.0)
+                continue
             if h.api not in group:
                 raise KeyError(f"{owner}: {where} has no {h.api!r}")
             raw = group[h.api]
@@ -454,7 +490,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
         """Scalar state kept only for torch's layout (not used by the kernel): (key, initial value)."""
         return ()
 
-    def _update_extra_state(self, buffers: list, values: tuple[float, ...]) -> None:
+    def _update_extra_state(self, buffers: list, values: tuple[float, ...], spec: _Spec) -> None:
         """Update the buffers of the ``_extra_state`` keys of a bucket after its step."""
         pass
 
@@ -618,7 +654,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
                     b.step_buffer.fill_(t)
                 for buffer, x in zip(b.scalar_buffers, scalar_out):
                     buffer.fill_(x)
-                self._update_extra_state(b.extra_buffers, values)
+                self._update_extra_state(b.extra_buffers, values, spec)
                 updated.extend(b.params)
         if updated:
             torch.autograd.graph.increment_version(updated)  # as torch's in-place updates would
@@ -750,20 +786,23 @@ def _import_scalar(owner: str, value: Any, dtype: torch.dtype, what: str) -> tor
 
 
 # ============================================================================ SGD family
-_SGD_SPECS = {name: _load_spec(name, {"v": "velocity"}) for name in ("sgd", "momentum", "nag")}
+_TORCH_SGD = {"plain": _load_spec("sgd_torch"), "momentum": _load_spec("sgd_momentum_torch"),
+              "nesterov": _load_spec("sgd_nesterov_torch")}
+_DOCUMENT_SGD = {"plain": _load_spec("sgd", {"v": "velocity"}), "momentum": _load_spec("momentum", {"v": "velocity"}),
+                 "nesterov": _load_spec("nag", {"v": "velocity"})}
 
 
 class SGD(_KernelOptimizer):
-    """``torch.optim.SGD`` on the generated kernels: per group, ``momentum == 0`` runs the ``sgd`` spec,
-    ``momentum > 0`` the ``momentum`` spec and ``nesterov=True`` the ``nag`` spec.
-
-    The velocity state is the document's ``v`` (it includes lr); checkpoints carry torch's
-    ``momentum_buffer = v / lr`` (see the module docstring for the changing-lr caveat).  ``dampening``,
-    ``weight_decay`` and ``maximize`` must keep their neutral values.
+    """``torch.optim.SGD`` on the generated kernels: per group, ``momentum == 0`` runs the ``sgd_torch`` spec,
+    ``momentum > 0`` ``sgd_momentum_torch`` and ``nesterov=True`` ``sgd_nesterov_torch`` (torch's own
+    forms, ``momentum_buffer`` without the learning rate, with ``weight_decay`` and ``maximize`` as
+    runtime arguments: specs/torch_sgd.py, specs/torch_options.py).  ``dampening`` must be 0.
     """
 
-    _fixed = {"dampening": _NEUTRAL["dampening"], "weight_decay": (0, _L2_REASON),
-              "maximize": _NEUTRAL["maximize"], "differentiable": _NEUTRAL["differentiable"]}
+    _torch_class = "SGD"
+
+    _specs = _TORCH_SGD
+    _fixed = {"dampening": _NEUTRAL["dampening"], "differentiable": _NEUTRAL["differentiable"]}
     _has_step = False
     _nesterov: bool | None = None  # None: either, per group
 
@@ -786,14 +825,23 @@ class SGD(_KernelOptimizer):
         if isinstance(momentum, (int, float)) and not isinstance(momentum, bool) and momentum == 0:
             if nesterov:
                 raise ValueError(f"{owner}: {where}: Nesterov momentum requires a momentum > 0")
-            return _SGD_SPECS["sgd"]
-        return _SGD_SPECS["nag" if nesterov else "momentum"]
+            return self._specs["plain"]
+        return self._specs["nesterov" if nesterov else "momentum"]
 
     def _all_specs(self):
-        return list(_SGD_SPECS.values())
+        return list(self._specs.values())
 
     def _required_keys(self, spec):
         return [k for k, _ in spec.elements]
+
+
+class _DocumentMomentum(SGD):
+    """The document's velocity form, ``v = mu v + lr g`` (specs ``momentum`` and ``nag``): torch's
+    ``momentum_buffer`` is ``v / lr`` in checkpoints (the change of variables of specs/torch_sgd.py)."""
+
+    _specs = _DOCUMENT_SGD
+    _fixed = {"dampening": _NEUTRAL["dampening"], "weight_decay": (0, _L2_REASON),
+              "maximize": _NEUTRAL["maximize"], "differentiable": _NEUTRAL["differentiable"]}
 
     def _export_state(self, state, p, group):
         if "velocity" not in state:
@@ -822,7 +870,7 @@ class SGD(_KernelOptimizer):
         return {"velocity": (buf.double() * lr).to(p.dtype)}
 
 
-class Momentum(SGD):
+class Momentum(_DocumentMomentum):
     """The document's Momentum, ``v = mu v + lr g; theta -= v`` (spec ``momentum``): the same algorithm as
     ``torch.optim.SGD(momentum=mu)`` for a constant lr, with ``momentum_buffer = v / lr``."""
 
@@ -834,7 +882,7 @@ class Momentum(SGD):
                          foreach=foreach, differentiable=differentiable, fused=fused)
 
 
-class NAG(SGD):
+class NAG(_DocumentMomentum):
     """The document's NAG (spec ``nag``): the parameters hold the look-ahead point ``phi = theta - mu v``
     exactly like ``torch.optim.SGD(momentum=mu, nesterov=True)``'s ``p``; ``momentum_buffer = v / lr``."""
 
@@ -852,9 +900,10 @@ class Adagrad(_KernelOptimizer):
     ``lr / (1 + (step - 1) lr_decay)``) and ``initial_accumulator_value`` are supported; the state is
     created at construction, as torch does."""
 
-    _spec = _load_spec("adagrad")
-    _fixed = {"weight_decay": (0, _L2_REASON), "maximize": _NEUTRAL["maximize"],
-              "differentiable": _NEUTRAL["differentiable"]}
+    _torch_class = "Adagrad"
+
+    _spec = _load_spec("adagrad_torch")
+    _fixed = {"differentiable": _NEUTRAL["differentiable"]}
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
@@ -887,15 +936,13 @@ class Adagrad(_KernelOptimizer):
 
 
 class Adadelta(_KernelOptimizer):
-    """The document's Adadelta (spec ``adadelta``): ``torch.optim.Adadelta(lr=1.0)``.  The document has no
-    learning rate; ``lr`` exists for compatibility and must stay 1.0 (see the module docstring)."""
+    """``torch.optim.Adadelta`` (spec ``adadelta_lr_torch``): torch's ``lr`` scales the applied step while
+    the average of squared updates keeps the unscaled one; ``lr = 1`` (the default) is the document's
+    Adadelta (the property ``adadelta_lr_1_is_adadelta``)."""
 
-    _spec = _load_spec("adadelta")
-    _fixed = {"lr": (1.0, "the document's Adadelta has no learning rate. torch's lr scales only the applied "
-                          "step while acc_delta accumulates the unscaled update, so lr != 1 is a different "
-                          "algorithm (docs/semantics.md §1.3); keep lr=1.0 and attach no lr scheduler"),
-              "weight_decay": (0, _L2_REASON), "maximize": _NEUTRAL["maximize"],
-              "capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
+    _torch_class = "Adadelta"
+    _spec = _load_spec("adadelta_lr_torch")
+    _fixed = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
@@ -905,12 +952,25 @@ class Adadelta(_KernelOptimizer):
 
 
 class RMSprop(_KernelOptimizer):
-    """``torch.optim.RMSprop`` with ``momentum=0, centered=False`` (spec ``rmsprop``; eps outside the root)."""
+    """``torch.optim.RMSprop`` (eps outside the root): ``centered`` and ``momentum > 0`` choose the kernel per
+    group (specs ``rmsprop_torch``, ``rmsprop_centered_torch``, ``rmsprop_momentum_torch``,
+    ``rmsprop_centered_momentum_torch``)."""
 
-    _spec = _load_spec("rmsprop")
-    _fixed = {"momentum": (0, "the spec's RMSprop has no momentum buffer"), "centered": _NEUTRAL["centered"],
-              "weight_decay": (0, _L2_REASON), "maximize": _NEUTRAL["maximize"],
-              "capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
+    _torch_class = "RMSprop"
+    _specs = {(False, False): _load_spec("rmsprop_torch"), (True, False): _load_spec("rmsprop_centered_torch"),
+              (False, True): _load_spec("rmsprop_momentum_torch"),
+              (True, True): _load_spec("rmsprop_centered_momentum_torch")}
+    _fixed = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
+
+    def _spec_for(self, group, where):
+        centered = group.get("centered", False)
+        if not isinstance(centered, bool):
+            raise TypeError(f"{self._owner}: {where}: centered must be True or False, got {centered!r}")
+        momentum = _number(group.get("momentum", 0))
+        return self._specs[(centered, not (isinstance(momentum, (int, float)) and momentum == 0))]
+
+    def _all_specs(self):
+        return list(self._specs.values())
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
@@ -921,12 +981,15 @@ class RMSprop(_KernelOptimizer):
 
 
 # ============================================================================ Adam family
-_ADAM_FLAGS = {"maximize": _NEUTRAL["maximize"], "capturable": _NEUTRAL["capturable"],
-               "differentiable": _NEUTRAL["differentiable"]}
+_ADAM_FLAGS = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
+
+
+_ADAMW_SPECS = {False: _load_spec("adamw_torch"), True: _load_spec("adamw_amsgrad_torch")}
 
 
 class _AdamFamily(_KernelOptimizer):
-    """Adam and AdamW: ``amsgrad`` chooses the kernel per group (specs ``X`` and ``X_amsgrad``)."""
+    """Adam and AdamW: ``amsgrad`` chooses the kernel per group (specs ``X_torch`` and ``X_amsgrad_torch``),
+    and ``decoupled_weight_decay=True`` makes Adam AdamW, as in torch."""
 
     _specs: dict[bool, _Spec] = {}
 
@@ -934,18 +997,28 @@ class _AdamFamily(_KernelOptimizer):
         amsgrad = group.get("amsgrad", False)
         if not isinstance(amsgrad, bool):
             raise TypeError(f"{self._owner}: {where}: amsgrad must be True or False, got {amsgrad!r}")
-        return self._specs[amsgrad]
+        decoupled = group.get("decoupled_weight_decay", False)
+        if not isinstance(decoupled, bool):
+            raise TypeError(f"{self._owner}: {where}: decoupled_weight_decay must be True or False, got "
+                            f"{decoupled!r}")
+        return (_ADAMW_SPECS if decoupled else self._specs)[amsgrad]
 
     def _all_specs(self):
         return list(self._specs.values())
 
 
 class Adam(_AdamFamily):
-    """``torch.optim.Adam`` (spec ``adam``, or ``adam_amsgrad`` for ``amsgrad=True``: the running maximum of
-    the raw second moment, ``max_exp_avg_sq``, as torch keeps it); ``weight_decay`` must be 0 (use AdamW)."""
+    """``torch.optim.Adam`` (spec ``adam_torch``, or ``adam_amsgrad_torch`` for ``amsgrad=True``: the running
+    maximum of the raw second moment, ``max_exp_avg_sq``, as torch keeps it); ``weight_decay`` is L2 (added to
+    the gradient), or decoupled with ``decoupled_weight_decay=True`` (then it is AdamW, as in torch)."""
 
-    _specs = {False: _load_spec("adam"), True: _load_spec("adam_amsgrad")}
-    _fixed = {**_ADAM_FLAGS, "weight_decay": (0, _L2_REASON)}
+    _torch_class = "Adam"
+
+    _specs = {False: _load_spec("adam_torch"), True: _load_spec("adam_amsgrad_torch")}
+    _fixed = dict(_ADAM_FLAGS)
+
+    def _all_specs(self):
+        return list(self._specs.values()) + list(_ADAMW_SPECS.values())
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
@@ -961,7 +1034,9 @@ class AdamW(_AdamFamily):
     """``torch.optim.AdamW`` (spec ``adamw``, or ``adamw_amsgrad`` for ``amsgrad=True``): ``p *= 1 - lr wd``
     then the Adam step, from the raw gradient."""
 
-    _specs = {False: _load_spec("adamw"), True: _load_spec("adamw_amsgrad")}
+    _torch_class = "AdamW"
+
+    _specs = _ADAMW_SPECS
     _fixed = {**_ADAM_FLAGS, "decoupled_weight_decay": (True, "AdamW's weight decay is decoupled")}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
@@ -983,9 +1058,10 @@ class AdamW(_AdamFamily):
 class Adamax(_KernelOptimizer):
     """``torch.optim.Adamax`` (spec ``adamax``): ``u = max(b2 u, |g| + eps)``, ``p -= lr m / ((1 - b1^t) u)``."""
 
-    _spec = _load_spec("adamax")
-    _fixed = {"weight_decay": (0, _L2_REASON), "maximize": _NEUTRAL["maximize"],
-              "capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
+    _torch_class = "Adamax"
+
+    _spec = _load_spec("adamax_torch")
+    _fixed = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
                  maximize=False, differentiable=False, capturable=False):
@@ -994,15 +1070,32 @@ class Adamax(_KernelOptimizer):
         super().__init__(params, defaults)
 
 
-_NADAM_FLAGS = {"weight_decay": (0, _L2_REASON), "decoupled_weight_decay": (False, "the spec has no weight decay"),
-                "maximize": _NEUTRAL["maximize"], "capturable": _NEUTRAL["capturable"],
-                "differentiable": _NEUTRAL["differentiable"]}
+_NADAM_FLAGS = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
 
 
-class NAdamScheduled(_KernelOptimizer):
+class _NAdamFamily(_KernelOptimizer):
+    """``decoupled_weight_decay=True`` chooses the decoupled variant (``<spec>_decoupled_torch``, theta shrinks
+    by ``1 - lr wd`` before the step) per group; otherwise ``weight_decay`` is L2 (``<spec>_torch``)."""
+
+    _specs: dict[bool, _Spec] = {}
+
+    def _spec_for(self, group, where):
+        decoupled = group.get("decoupled_weight_decay", False)
+        if not isinstance(decoupled, bool):
+            raise TypeError(f"{self._owner}: {where}: decoupled_weight_decay must be True or False, got "
+                            f"{decoupled!r}")
+        return self._specs[decoupled]
+
+    def _all_specs(self):
+        return list(self._specs.values())
+
+
+class NAdamScheduled(_NAdamFamily):
     """``torch.optim.NAdam``: Dozat's Algorithm 2 with the momentum schedule (spec ``nadam_scheduled``)."""
 
-    _spec = _load_spec("nadam_scheduled")
+    _torch_class = "NAdam"
+
+    _specs = {False: _load_spec("nadam_scheduled_torch"), True: _load_spec("nadam_scheduled_decoupled_torch")}
     _fixed = dict(_NADAM_FLAGS)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
@@ -1015,12 +1108,14 @@ class NAdamScheduled(_KernelOptimizer):
         super().__init__(params, defaults)
 
 
-class NAdamT1(_KernelOptimizer):
+class NAdamT1(_NAdamFamily):
     """NAdam with bias-correction exponent t+1 on the momentum term (spec ``nadam_t1``), i.e.
     ``torch.optim.NAdam(momentum_decay=float("inf"))`` and optax ``nadam``.  ``momentum_decay`` stays inf;
     ``mu_product = b1**t`` is kept (as a running product, like torch) only for torch's checkpoint layout."""
 
-    _spec = _load_spec("nadam_t1")
+    _torch_class = "NAdam"
+
+    _specs = {False: _load_spec("nadam_t1_torch"), True: _load_spec("nadam_t1_decoupled_torch")}
     _fixed = {**_NADAM_FLAGS, "momentum_decay": (math.inf, "NAdamT1 is NAdam with a constant momentum "
                                                             "mu_t = b1; for a finite momentum_decay use "
                                                             "optforge.torch.NAdamScheduled")}
@@ -1040,17 +1135,19 @@ class NAdamT1(_KernelOptimizer):
     def _required_keys(self, spec):  # torch's order: step, mu_product, exp_avg, exp_avg_sq
         return ["step", "mu_product"] + [k for k, _ in spec.elements]
 
-    def _update_extra_state(self, buffers, values):
-        b1 = values[[h.name for h in self._spec.cls.hyperparameters].index("b1")]
+    def _update_extra_state(self, buffers, values, spec):
+        b1 = values[[h.name for h in spec.cls.hyperparameters].index("b1")]
         buffers[0].mul_(b1)  # mu_product, as torch: mu_t = b1 * (1 - 0.5 * 0.96 ** inf) = b1
 
 
-class NAdam(_KernelOptimizer):
+class NAdam(_NAdamFamily):
     """The source document's NAdam (spec ``nadam``): ``theta -= lr (b1 mhat + (1 - b1) g / (1 - b1^t)) /
     (sqrt(vhat) + eps)``.  No torch.optim class computes it (docs/semantics.md §1.7); the state is ``step``,
     ``exp_avg``, ``exp_avg_sq`` and the signature is torch NAdam's without ``momentum_decay``."""
 
-    _spec = _load_spec("nadam")
+    _torch_class = "NAdam"
+
+    _specs = {False: _load_spec("nadam_torch"), True: _load_spec("nadam_decoupled_torch")}
     _fixed = dict(_NADAM_FLAGS)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,

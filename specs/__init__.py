@@ -4,10 +4,12 @@
 a class and a sheet); ``PROPERTIES`` lists every declared property, in module order.
 """
 
-from . import adadelta, adagrad, adam, adamax, adamw, amsgrad, lion, momentum, nadam, nag, rmsprop, sgd
+from . import (adadelta, adagrad, adam, adamax, adamw, amsgrad, lion, momentum, nadam, nag, rmsprop, sgd,
+               torch_options, torch_sgd, torch_variants)
 from .language import Spec, SpecError
 
-_MODULES = (sgd, momentum, nag, adagrad, adadelta, rmsprop, adam, adamw, nadam, adamax, amsgrad, lion)
+_MODULES = (sgd, momentum, nag, adagrad, adadelta, rmsprop, adam, adamw, nadam, adamax, amsgrad, lion, torch_sgd,
+            torch_variants, torch_options)
 
 SPECS: dict[str, Spec] = {s.name: s for mod in _MODULES for s in mod.SPECS}
 PROPERTIES = [p for mod in _MODULES for p in mod.PROPERTIES]

@@ -4,7 +4,7 @@ from .language import NONNEGATIVE, POSITIVE, UNIT_INTERVAL, Hyperparameter
 
 
 def learning_rate(default: float) -> Hyperparameter:
-    return Hyperparameter("lr", default, POSITIVE, "learning rate (step size)", r"\eta", api="lr")
+    return Hyperparameter("lr", default, NONNEGATIVE, "learning rate (step size)", r"\eta", api="lr")
 
 
 def epsilon(default: float, meaning: str = "added to the denominator against division by zero") -> Hyperparameter:

@@ -209,8 +209,11 @@ class Spec:
     framework_notes: tuple[str, ...] = ()
     #: the variable a derived form stores instead of theta, where the gradient is taken elsewhere
     stored_variable: "ChangeOfVariables | None" = None
-    #: name of the public optimizer class (``optforge.Adam``); None: not exported
+    #: name of the optimizer class its generated module defines (``Adam``); None: no module
     api_class: str | None = None
+    #: the class is exported as ``optforge.<api_class>``; False: a variant's module, imported on use
+    #: (``optforge.generated.adam_torch``, listed in ``optforge.generated.VARIANTS``)
+    export: bool = True
     source: str | None = field(default=None, compare=False)
     parent: str | None = None  # name of the spec this is a variant of
 

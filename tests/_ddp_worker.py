@@ -1,10 +1,12 @@
 """One rank of the two-process DistributedDataParallel run in tests/test_torch_dropin.py (test_ddp_two_ranks).
 
-    MASTER_ADDR=127.0.0.1 MASTER_PORT=<port> python tests/_ddp_worker.py RANK WORLD_SIZE OUT_DIR
+    MASTER_ADDR=127.0.0.1 MASTER_PORT=<port> python tests/_ddp_worker.py RANK WORLD_SIZE OUT_DIR [zero]
 
 Trains the same small MLP twice under DDP (gloo backend, float64), once with optforge.torch.AdamW and once
 with torch.optim.AdamW, each rank on its own shard of a synthetic regression set, and saves the final
-parameters (and the parameters DDP started from) to OUT_DIR/rank<RANK>.pt.
+parameters (and the parameters DDP started from) to OUT_DIR/rank<RANK>.pt.  With ``zero``, each optimizer
+is wrapped in torch.distributed.optim.ZeroRedundancyOptimizer (each rank steps its share of the
+parameters and broadcasts them).
 """
 
 import copy
@@ -26,6 +28,7 @@ WEIGHT_DECAY = 1e-2
 
 def main() -> None:
     rank, world, out_dir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    zero = sys.argv[4:] == ["zero"]
     torch.set_default_dtype(torch.float64)
     dist.init_process_group("gloo", rank=rank, world_size=world, timeout=datetime.timedelta(seconds=60))
 
@@ -38,9 +41,16 @@ def main() -> None:
     base = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
 
     results = {}
-    for name, make in (("optforge", lambda ps: optforge.torch.AdamW(ps, lr=LR, weight_decay=WEIGHT_DECAY)),
-                       ("torch", lambda ps: torch.optim.AdamW(ps, lr=LR, weight_decay=WEIGHT_DECAY,
-                                                              foreach=False))):
+    makers = (("optforge", lambda ps: optforge.torch.AdamW(ps, lr=LR, weight_decay=WEIGHT_DECAY)),
+              ("torch", lambda ps: torch.optim.AdamW(ps, lr=LR, weight_decay=WEIGHT_DECAY, foreach=False)))
+    if zero:
+        from torch.distributed.optim import ZeroRedundancyOptimizer
+
+        makers = (("optforge", lambda ps: ZeroRedundancyOptimizer(ps, optimizer_class=optforge.torch.AdamW, lr=LR,
+                                                                  weight_decay=WEIGHT_DECAY)),
+                  ("torch", lambda ps: ZeroRedundancyOptimizer(ps, optimizer_class=torch.optim.AdamW, lr=LR,
+                                                               weight_decay=WEIGHT_DECAY, foreach=False)))
+    for name, make in makers:
         model = copy.deepcopy(base)
         ddp = DistributedDataParallel(model)
         results["init"] = [p.detach().clone() for p in model.parameters()]
@@ -52,6 +62,8 @@ def main() -> None:
             loss.backward()  # DDP all-reduces (averages) the gradients here
             opt.step()
         results[name] = [p.detach().clone() for p in model.parameters()]
+        if zero:
+            results[f"{name}_local"] = type(opt.optim).__module__ + "." + type(opt.optim).__name__
 
     torch.save(results, os.path.join(out_dir, f"rank{rank}.pt"))
     dist.barrier()

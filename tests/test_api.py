@@ -20,8 +20,7 @@ def make(shape=(3, 4), dtype=np.float64, seed=0):
 
 # ---------------------------------------------------------------- hyperparameters
 @pytest.mark.parametrize("kwargs,message", [
-    ({"lr": -1e-3}, "Adam: lr=-0.001 is outside its domain 0.0 < lr"),
-    ({"lr": 0.0}, "Adam: lr=0.0 is outside its domain 0.0 < lr"),
+    ({"lr": -1e-3}, "Adam: lr=-0.001 is outside its domain 0.0 <= lr"),
     ({"betas": (1.0, 0.999)}, "Adam: betas[0]=1.0 is outside its domain 0.0 <= b1 < 1.0"),
     ({"betas": (0.9, -0.1)}, "Adam: betas[1]=-0.1 is outside its domain 0.0 <= b2 < 1.0"),
     ({"eps": 0.0}, "Adam: eps=0.0 is outside its domain 0.0 < eps"),
@@ -30,6 +29,13 @@ def make(shape=(3, 4), dtype=np.float64, seed=0):
 def test_hyperparameter_outside_domain(kwargs, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         Adam([make()], **kwargs)
+
+
+def test_lr_0_is_a_step_that_moves_nothing_but_the_state():
+    p = np.ones(3)
+    opt = Adam([p], lr=0.0)
+    opt.step([np.full(3, 2.0)])
+    assert np.array_equal(p, np.ones(3)) and np.allclose(opt.state_arrays["m"][0], 0.2)
 
 
 def test_weight_decay_domain():
@@ -62,7 +68,7 @@ def test_a_torch_keyword_a_class_lacks_says_what_to_use(cls, kwargs, expected):
 
 
 def test_help_shows_each_hyperparameters_own_documentation():
-    assert Adam.lr.__doc__ == "learning rate (step size) (default 0.001; 0.0 < lr)"
+    assert Adam.lr.__doc__ == "learning rate (step size) (default 0.001; 0.0 <= lr)"
     assert Adam.betas.__doc__.startswith("(b1, b2): b1: decay rate of the first-moment average, default 0.9")
     import pydoc
 

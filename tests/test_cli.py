@@ -140,3 +140,19 @@ def test_sheets_put_pdfs_in_the_build_folder_not_beside_the_sources(tmp_path):
     assert sorted(p.name for p in (tmp_path / "gen" / "sheets" / "en").iterdir()) == ["sgd.tex"]
     assert (tmp_path / "b" / "sheets" / "en" / "sgd.pdf").is_file()
     assert re.search(r"^\[1/1\] gen/sheets/en/sgd\.tex -> b/sheets/en/sgd\.pdf \(", result.stdout, re.M), result.stdout
+
+
+def test_regenerate_removes_what_no_spec_produces_and_nothing_else(tmp_path):
+    out = tmp_path / "gen"
+    assert optforge("regenerate", "--out", str(out), cwd=tmp_path).returncode == 0
+    orphan = out / "renamed_spec.py"  # what an earlier spec name left behind: the generator's header
+    orphan.write_text((out / "adam.py").read_text())
+    sheet_orphan = out / "sheets" / "en" / "renamed_spec.tex"
+    sheet_orphan.write_text((out / "sheets" / "en" / "adam.tex").read_text())
+    mine = out / "notes.py"  # a user's file in the folder: no header, never touched
+    mine.write_text("# my notes\n")
+    again = optforge("regenerate", "--out", str(out), cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert not orphan.exists() and not sheet_orphan.exists() and mine.read_text() == "# my notes\n"
+    assert "removed   gen/renamed_spec.py (no spec produces it any more)" in again.stdout  # openable from cwd
+    assert "2 removed" in again.stdout

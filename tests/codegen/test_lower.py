@@ -45,7 +45,31 @@ OPS = {
     "adam_amsgrad": (4, 8, 1, 1, 1),
     "adamw_amsgrad": (5, 9, 1, 1, 1),
     "lion": (4, 6, 0, 0, 1),
+    # torch's momentum forms, by hand: buf = mu buf + g (1 mul, 1 add); theta - lr buf (1 mul, 1 sub);
+    # Nesterov: theta - lr (g + mu buf) (2 mul, 1 add, 1 sub)
+    "sgd_momentum": (2, 2, 0, 0, 0),
+    "sgd_nesterov": (3, 3, 0, 0, 0),
+    # torch's variants, each its base plus what it adds, by hand: Adadelta's lr dtheta (1 mul); centred
+    # RMSprop's gradient average (2 mul, 1 add) and v - ga^2 (1 mul, 1 sub); RMSprop's momentum buffer
+    # mu buf + g/denom (1 mul, 1 add; the division was the step's); decoupled decay theta (1 - lr lam),
+    # the factor a per-step scalar (1 mul)
+    "adadelta_lr": (5, 8, 1, 2, 1),
+    "rmsprop_centered": (5, 7, 1, 1, 0),
+    "rmsprop_momentum": (4, 5, 1, 1, 0),
+    "rmsprop_centered_momentum": (6, 8, 1, 1, 0),
+    "nadam_decoupled": (5, 11, 1, 1, 0),
+    "nadam_t1_decoupled": (5, 10, 1, 1, 0),
+    "nadam_scheduled_decoupled": (5, 10, 1, 1, 0),
 }
+#: torch's gradient options cost, by hand: sgn g (1 mul), then g + wd theta (1 mul, 1 add); the
+#: decoupled-decay optimizers take the sign only.  Each ``<base>_torch`` is its base plus that.
+TORCH_OPTIONS = {name: (0, 1, 0, 0, 0) for name in ("adamw", "adamw_amsgrad", "nadam_decoupled", "nadam_t1_decoupled",
+                                                    "nadam_scheduled_decoupled")}
+for _base in ("sgd", "sgd_momentum", "sgd_nesterov", "adagrad", "adadelta_lr", "rmsprop", "rmsprop_centered",
+              "rmsprop_momentum", "rmsprop_centered_momentum", "adam", "adam_amsgrad", "adamax", "nadam", "nadam_t1",
+              "nadam_scheduled", *TORCH_OPTIONS):
+    _extra = TORCH_OPTIONS.get(_base, (1, 2, 0, 0, 0))
+    OPS[f"{_base}_torch"] = tuple(a + b for a, b in zip(OPS[_base], _extra))
 
 #: Square roots and divisions per element as the algorithms are written in the source document:
 #: Adam divides by sqrt(vhat) + eps; Adadelta takes two roots, RMS[dtheta]/RMS[g]; Adamax divides by u

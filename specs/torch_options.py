@@ -1,0 +1,25 @@
+"""torch.optim's gradient options on every optimizer optforge.torch mirrors, as specs (``<base>_torch``).
+
+Each is :func:`~optforge.specs.combinators.torch_options` applied to its base: the sign of the
+gradient (``maximize``) and, except for the decoupled-decay optimizers, L2 ``weight_decay``, both
+runtime hyperparameters, so their neutral values run the same kernel as any other.  The combinator
+declares the properties that reduce each variant to its base.
+"""
+
+from . import adagrad, adam, adamax, adamw, amsgrad, nadam, rmsprop, sgd, torch_sgd, torch_variants
+from .combinators import torch_options
+
+#: bases whose torch class adds L2 weight decay to the gradient
+WITH_L2 = (sgd.SGD, torch_sgd.SGD_DAMPENED, torch_sgd.SGD_NESTEROV, adagrad.ADAGRAD, torch_variants.ADADELTA_LR,
+           rmsprop.RMSPROP, torch_variants.RMSPROP_CENTERED, torch_variants.RMSPROP_MOMENTUM,
+           torch_variants.RMSPROP_CENTERED_MOMENTUM, adam.ADAM, amsgrad.ADAM_AMSGRAD, adamax.ADAMAX, nadam.NADAM,
+           nadam.NADAM_T1, nadam.NADAM_SCHEDULED)
+#: bases whose weight decay is decoupled (their own weight_decay hyperparameter): the sign only
+SIGN_ONLY = (adamw.ADAMW, amsgrad.ADAMW_AMSGRAD, torch_variants.NADAM_DECOUPLED, torch_variants.NADAM_T1_DECOUPLED,
+             torch_variants.NADAM_SCHEDULED_DECOUPLED)
+
+SPECS, PROPERTIES = [], []
+for _base in WITH_L2 + SIGN_ONLY:
+    _spec, _properties = torch_options(_base, l2=_base not in SIGN_ONLY)
+    SPECS.append(_spec)
+    PROPERTIES.extend(_properties)
