@@ -655,6 +655,27 @@ EN.update({
         r"$1 - \eta\lambda$ before the step.",
 })
 
+KO.update({
+    "with dampening 0 it is torch's undamped momentum form": "dampening이 0이면 torch의 감쇠 없는 모멘텀 형태입니다",
+    "the first buffer is the gradient itself, whatever the dampening":
+        "dampening과 관계없이 첫 버퍼는 그래디언트 자체입니다",
+    "Heavy-ball SGD, dampened (torch.optim form)": "헤비볼 SGD, dampening (torch.optim 형태)",
+    "torch.optim.SGD's momentum with dampening: from the second step on the gradient enters the buffer scaled by "
+    "1 - dampening; the first buffer is the gradient itself.":
+        r"dampening이 있는 torch.optim.SGD의 모멘텀입니다: 두 번째 스텝부터 그래디언트에 $1 - \delta$를 곱해 버퍼에 "
+        "더하며, 첫 버퍼는 그래디언트 자체입니다.",
+    "momentum buffer: the gradient enters scaled by 1 - dampening, except on the first step":
+        r"모멘텀 버퍼: 첫 스텝을 빼고 그래디언트에 $1 - \delta$를 곱해 더함",
+    "dampening of the gradient entering the buffer": "버퍼에 들어가는 그래디언트의 감쇠 (dampening)",
+    "PyTorch SGD(momentum, dampening): identical.": r"PyTorch \texttt{SGD(momentum, dampening)}: 동일합니다.",
+})
+EN.update({
+    "torch.optim.SGD's momentum with dampening: from the second step on the gradient enters the buffer scaled by "
+    "1 - dampening; the first buffer is the gradient itself.":
+        r"torch.optim.SGD's momentum with dampening: from the second step on the gradient enters the buffer "
+        r"scaled by $1 - \delta$; the first buffer is the gradient itself.",
+})
+
 
 def _decoupled_titles() -> dict[str, str]:
     from optforge.specs.nadam import NADAM, NADAM_SCHEDULED, NADAM_T1

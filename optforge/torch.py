@@ -29,21 +29,23 @@ one starts a background thread that loads the kernels its first step will call (
 and the cache load, about 0.3 s, then overlap the first forward and backward pass);
 ``OPTFORGE_PRELOAD=0`` turns it off.
 
-torch's gradient options are the spec's runtime arguments (specs/torch_options.py): ``weight_decay``
-(L2, added to the gradient) and ``maximize`` (the gradient's sign) in every class, ``decoupled_weight_decay``
-in ``Adam`` (it makes Adam AdamW, as in torch); a weight decay of 0 and a nonzero one run the same
-compiled kernel, and the prover shows each variant is its base at the neutral values.  ``lr = 0`` is a
-valid step (the state still updates, as in torch), so a scheduler may reach it (``CosineAnnealingLR``
-with its default ``eta_min=0``).
+torch's options are the specs' (specs/combinators.py, specs/torch_options.py, specs/torch_sgd.py,
+specs/torch_variants.py): ``weight_decay`` (L2, added to the gradient) and ``maximize`` (the gradient's
+sign) are runtime arguments of every class's kernel, as are SGD's ``dampening``; ``decoupled_weight_decay``
+(Adam: it is AdamW, as in torch; NAdam), RMSprop's ``centered`` and ``momentum``, and Adadelta's ``lr``
+(it scales the applied step while the accumulator keeps the unscaled update) choose a variant's kernel.
+The prover shows each variant is its base at the neutral values, so a weight decay of 0 and a nonzero
+one run the same compiled kernel.  ``lr = 0`` is a valid step (the state still updates, as in torch), so
+a scheduler may reach it (``CosineAnnealingLR`` with its default ``eta_min=0``).  Hyperparameters are
+checked by torch.optim's own constructor first (its exceptions and messages), then against the spec's
+domains (``Optimizer.check``), which are sometimes stricter than torch's: ``eps`` must be > 0, betas,
+``momentum``, ``rho`` and ``alpha`` in [0, 1).
 
 Refused with a clear error: parameters or gradients on CUDA or any other non-CPU device (the device is
 named), sparse gradients and non-strided layouts, complex parameters, dtypes other than float32 and
-float64, non-contiguous parameters, and the torch options no spec has yet (``capturable``,
-``differentiable``, ``dampening``, centred or momentum RMSprop, Adadelta's ``lr != 1``, NAdam's
-``decoupled_weight_decay``).  ``foreach`` and ``fused`` only choose between torch's own code paths; they
-are accepted so that existing calls keep working and have no effect.  Hyperparameters are validated
-against the spec's domains (``Optimizer.check``), which are sometimes stricter than torch's: ``eps``
-must be > 0, betas, ``momentum``, ``rho`` and ``alpha`` in [0, 1).
+float64, non-contiguous parameters, ``capturable=True`` (a CUDA-graph option) and ``differentiable=True``
+(the kernels update in place outside autograd).  ``foreach`` and ``fused`` only choose between torch's
+own code paths; they are accepted so that existing calls keep working and have no effect.
 
 Classes, the torch.optim algorithm each one is (float64: to rounding, see the tests), and the spec
 (defaults are torch's):
@@ -53,14 +55,17 @@ Classes, the torch.optim algorithm each one is (float64: to rounding, see the te
 * ``Momentum``: the document's Momentum, ``torch.optim.SGD(momentum=0.9)`` at a constant lr (momentum)
 * ``NAG``: the document's NAG, ``torch.optim.SGD(momentum=0.9, nesterov=True)`` at a constant lr (nag)
 * ``Adagrad``: ``torch.optim.Adagrad``, with ``lr_decay`` and ``initial_accumulator_value`` (adagrad)
-* ``Adadelta``: ``torch.optim.Adadelta`` with ``lr=1.0`` only, see below (adadelta)
-* ``RMSprop``: ``torch.optim.RMSprop`` with ``momentum=0, centered=False`` (rmsprop)
+* ``Adadelta``: ``torch.optim.Adadelta`` (adadelta_lr; the document's Adadelta at lr = 1)
+* ``RMSprop``: ``torch.optim.RMSprop``, ``centered`` and ``momentum`` per group (rmsprop and its variants)
 * ``Adam``, ``AdamW``: ``torch.optim.Adam``, ``torch.optim.AdamW``, ``amsgrad`` per group
   (adam / adam_amsgrad, adamw / adamw_amsgrad)
 * ``Adamax``: ``torch.optim.Adamax`` (adamax)
 * ``NAdamScheduled``: ``torch.optim.NAdam`` with a finite ``momentum_decay`` (nadam_scheduled)
 * ``NAdamT1``: ``torch.optim.NAdam(momentum_decay=float("inf"))`` (nadam_t1)
 * ``NAdam``: no torch class; the source document's NAdam (nadam)
+* ``AMSGrad``: ``torch.optim.Adam(amsgrad=True)`` (adam_amsgrad)
+* ``Lion``: no torch class in 2.13; Chen et al.'s Lion (lion)
+* ``optimizer_class(module)``: a class of this kind for a module generated from a user's own spec
 
 So ``torch.optim.NAdam`` is replaced by ``optforge.torch.NAdamScheduled``; ``optforge.torch.NAdam`` is the
 source document's NAdam, which no torch setting reproduces.
@@ -88,11 +93,9 @@ constant (an optforge-to-optforge round trip keeps following the document under 
 stores the look-ahead point ``phi = theta - mu v`` in the parameter, exactly as torch's
 ``SGD(nesterov=True)`` does, so parameters need no conversion; the document's theta is ``p + mu * v``.
 
-Adadelta.  The document's Adadelta has no learning rate.  torch's ``lr`` only scales the applied step
-while the accumulator keeps the unscaled update (docs/semantics.md §1.3), so ``lr != 1`` is a different
-algorithm that these kernels cannot run without a copy of the parameters; ``lr`` is accepted for
-compatibility (default 1.0, as in torch) and any other value, including one written by a scheduler, is
-refused at construction and at ``step``.
+Adadelta.  The document's Adadelta has no learning rate; torch's ``lr`` scales only the applied step
+while the accumulator keeps the unscaled update (docs/semantics.md §1.3).  ``Adadelta`` runs torch's
+form (spec ``adadelta_lr``), which at ``lr = 1`` (the default) is the document's (proved).
 
 Precision.  float64 parameters follow torch.optim to rounding: the tests train a small MLP for 200 steps
 and compare parameters with ``rtol=atol=1e-12``.  float32 parameters do the element arithmetic in float32
@@ -106,6 +109,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+from collections import OrderedDict
 import math
 import operator
 from typing import Any, Callable, NamedTuple
@@ -119,8 +123,8 @@ from optforge import _engine
 from optforge._engine import Table
 from optforge.runtime import StateInfo
 
-__all__ = ["SGD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "Adamax", "NAdam",
-           "NAdamT1", "NAdamScheduled"]
+__all__ = ["SGD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "AMSGrad", "Adamax", "NAdam",
+           "NAdamT1", "NAdamScheduled", "Lion", "optimizer_class"]
 
 SUPPORTED_DTYPES = (torch.float32, torch.float64)
 _NUMPY_DTYPES = {torch.float32: np.dtype(np.float32), torch.float64: np.dtype(np.float64)}
@@ -542,11 +546,13 @@ class _KernelOptimizer(torch.optim.Optimizer):
                 keyed.setdefault((p.dtype, 0.0, (), ()), []).append(k)
                 continue
             state = self.state[p]
-            if not all(key in state for key in required):
+            created = not all(key in state for key in required)
+            if created:
                 self._init_state(p, state, spec, group)
             if not isinstance(state, _TrackedState):
                 state = self.state[p] = _TrackedState(state)
-            t = float(state["step"].item()) if self._has_step else 0.0
+            # without torch's 'step' (SGD), only whether this is the buffer's first step is known, and used
+            t = float(state["step"].item()) if self._has_step else (0.0 if created else 1.0)
             scalar_in = tuple(float(state[key].item()) for key, _ in spec.scalar_state)
             extra = tuple(float(state[key].item()) for key, _ in self._extra_state())
             keyed.setdefault((p.dtype, t, scalar_in, extra), []).append(k)
@@ -695,11 +701,20 @@ class _KernelOptimizer(torch.optim.Optimizer):
         pass
 
     def state_dict(self) -> dict[str, Any]:
-        sd = super().state_dict()
+        """torch's ``state_dict``, in torch's layout before its post-hooks see it."""
+        post_hooks, self._optimizer_state_dict_post_hooks = self._optimizer_state_dict_post_hooks, OrderedDict()
+        try:
+            sd = super().state_dict()
+        finally:
+            self._optimizer_state_dict_post_hooks = post_hooks
         for packed, group in zip(sd["param_groups"], self.param_groups):
             for idx, p in zip(packed["params"], group["params"]):
                 if idx in sd["state"]:
                     sd["state"][idx] = self._export_state(sd["state"][idx], p, group)
+        for hook in post_hooks.values():
+            result = hook(self, sd)
+            if result is not None:
+                sd = result
         return sd
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -707,6 +722,12 @@ class _KernelOptimizer(torch.optim.Optimizer):
 
         The whole checkpoint is validated and converted before anything changes."""
         owner = self._owner
+        if isinstance(state_dict, dict):  # torch's pre-hooks first: one may repair a legacy checkpoint
+            state_dict = state_dict.copy()
+            for hook in self._optimizer_load_state_dict_pre_hooks.values():
+                result = hook(self, state_dict)
+                if result is not None:
+                    state_dict = result
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
             raise TypeError(f"{owner}: a state dict has 'state' and 'param_groups'")
         saved_groups = copy.deepcopy(state_dict["param_groups"])
@@ -739,7 +760,11 @@ class _KernelOptimizer(torch.optim.Optimizer):
         converted = dict(state_dict)
         converted["state"] = new_state
         converted["param_groups"] = saved_groups
-        super().load_state_dict(converted)
+        pre_hooks, self._optimizer_load_state_dict_pre_hooks = self._optimizer_load_state_dict_pre_hooks, OrderedDict()
+        try:  # they ran above, on what the caller passed
+            super().load_state_dict(converted)
+        finally:
+            self._optimizer_load_state_dict_pre_hooks = pre_hooks
 
 
 def _describe(x: Any) -> str:
@@ -786,7 +811,7 @@ def _import_scalar(owner: str, value: Any, dtype: torch.dtype, what: str) -> tor
 
 
 # ============================================================================ SGD family
-_TORCH_SGD = {"plain": _load_spec("sgd_torch"), "momentum": _load_spec("sgd_momentum_torch"),
+_TORCH_SGD = {"plain": _load_spec("sgd_torch"), "momentum": _load_spec("sgd_dampened_torch"),
               "nesterov": _load_spec("sgd_nesterov_torch")}
 _DOCUMENT_SGD = {"plain": _load_spec("sgd", {"v": "velocity"}), "momentum": _load_spec("momentum", {"v": "velocity"}),
                  "nesterov": _load_spec("nag", {"v": "velocity"})}
@@ -794,15 +819,15 @@ _DOCUMENT_SGD = {"plain": _load_spec("sgd", {"v": "velocity"}), "momentum": _loa
 
 class SGD(_KernelOptimizer):
     """``torch.optim.SGD`` on the generated kernels: per group, ``momentum == 0`` runs the ``sgd_torch`` spec,
-    ``momentum > 0`` ``sgd_momentum_torch`` and ``nesterov=True`` ``sgd_nesterov_torch`` (torch's own
-    forms, ``momentum_buffer`` without the learning rate, with ``weight_decay`` and ``maximize`` as
-    runtime arguments: specs/torch_sgd.py, specs/torch_options.py).  ``dampening`` must be 0.
+    ``momentum > 0`` ``sgd_dampened_torch`` and ``nesterov=True`` ``sgd_nesterov_torch`` (torch's own
+    forms, ``momentum_buffer`` without the learning rate, with ``dampening``, ``weight_decay`` and
+    ``maximize`` as runtime arguments: specs/torch_sgd.py, specs/torch_options.py).  A parameter's first
+    step with momentum is the step that creates its buffer (torch's clone of the gradient).
     """
 
     _torch_class = "SGD"
-
     _specs = _TORCH_SGD
-    _fixed = {"dampening": _NEUTRAL["dampening"], "differentiable": _NEUTRAL["differentiable"]}
+    _fixed = {"differentiable": _NEUTRAL["differentiable"]}
     _has_step = False
     _nesterov: bool | None = None  # None: either, per group
 
@@ -933,6 +958,16 @@ class Adagrad(_KernelOptimizer):
 
     def _element_init(self, info, group):
         return float(_number(group["initial_accumulator_value"]))
+
+    def share_memory(self) -> None:
+        """As ``torch.optim.Adagrad.share_memory``: the state tensors move to shared memory (for
+        ``torch.multiprocessing``); the kernels' cached addresses are dropped with them."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                for value in self.state[p].values():
+                    if isinstance(value, torch.Tensor):
+                        value.share_memory_()
+        self._plans.clear()
 
 
 class Adadelta(_KernelOptimizer):
@@ -1157,3 +1192,71 @@ class NAdam(_NAdamFamily):
                     "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize, "foreach": foreach,
                     "capturable": capturable, "differentiable": differentiable}
         super().__init__(params, defaults)
+
+
+# ============================================================================ Lion, AMSGrad, a user's spec
+class Lion(_KernelOptimizer):
+    """Lion (spec ``lion_torch``: the spec ``lion`` with torch's ``maximize``); torch 2.13 has no Lion, so the
+    keywords are the spec's (``lr``, ``betas``, ``weight_decay``, decoupled and multiplied by lr) and the state
+    is ``exp_avg``."""
+
+    _spec = _load_spec("lion_torch")
+    _fixed = {"differentiable": _NEUTRAL["differentiable"]}
+
+    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, *, maximize=False, foreach=None,
+                 differentiable=False):
+        defaults = {"lr": lr, "betas": betas, "weight_decay": weight_decay, "maximize": maximize,
+                    "foreach": foreach, "differentiable": differentiable}
+        super().__init__(params, defaults)
+
+
+class AMSGrad(Adam):
+    """``torch.optim.Adam(amsgrad=True)`` under its own name (the same class with ``amsgrad=True`` by default)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=True, *,
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
+                 decoupled_weight_decay=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=decoupled_weight_decay)
+
+
+def optimizer_class(generated: Any, name: str | None = None) -> type:
+    """A ``torch.optim.Optimizer`` class for a generated module (or its optimizer class): a user's spec made
+    with ``optforge spec`` works in training scripts like the built-in classes, with the same rules: its
+    hyperparameters are keyword arguments (their ``api`` names, their defaults), a hyperparameter with the
+    api name ``sign`` is torch's ``maximize`` flag, ``state[p]`` holds ``step`` and the spec's arrays under
+    their ``torch_name`` (else their own name), and every check, the engine and the checkpoints are the
+    built-in classes' own.
+
+        from optforge.torch import optimizer_class
+        AdaBelief = optimizer_class(adabelief)       # the module made by `optforge spec my_adabelief.py`
+        opt = AdaBelief(model.parameters(), lr=1e-3)
+    """
+    cls = generated if isinstance(generated, type) else getattr(generated, generated.DESCRIPTION.class_name)
+    desc = cls.description
+    spec = _Spec(desc.name, cls, tuple((s.torch_name or s.name, s) for s in desc.element_state),
+                 tuple((s.torch_name or s.name, s) for s in desc.scalar_state))
+    defaults: dict[str, Any] = {}
+    for h in cls.hyperparameters:
+        if h.api == "sign":
+            defaults["maximize"] = False
+        elif h.index is None:
+            defaults[h.api] = h.default
+        else:
+            values = list(defaults.get(h.api, ()))
+            values += [None] * (h.index + 1 - len(values))
+            values[h.index] = h.default
+            defaults[h.api] = tuple(values)
+    keywords = dict(defaults)
+
+    def __init__(self, params, **kwargs):
+        unknown = sorted(set(kwargs) - set(keywords) - {"foreach", "differentiable"})
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected keyword argument(s) {unknown}; it takes "
+                            f"{', '.join(keywords)}")
+        _KernelOptimizer.__init__(self, params, {**keywords, "differentiable": False, "foreach": None, **kwargs})
+
+    return type(name or cls.__name__, (_KernelOptimizer,), {
+        "__init__": __init__, "_spec": spec, "_fixed": {"differentiable": _NEUTRAL["differentiable"]},
+        "__doc__": f"torch.optim-style {cls.__name__} on the kernels of spec {desc.name!r}.", "__module__": __name__})

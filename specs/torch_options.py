@@ -6,7 +6,7 @@ runtime hyperparameters, so their neutral values run the same kernel as any othe
 declares the properties that reduce each variant to its base.
 """
 
-from . import adagrad, adam, adamax, adamw, amsgrad, nadam, rmsprop, sgd, torch_sgd, torch_variants
+from . import adagrad, adam, adamax, adamw, amsgrad, lion, nadam, rmsprop, sgd, torch_sgd, torch_variants
 from .combinators import torch_options
 
 #: bases whose torch class adds L2 weight decay to the gradient
@@ -15,7 +15,7 @@ WITH_L2 = (sgd.SGD, torch_sgd.SGD_DAMPENED, torch_sgd.SGD_NESTEROV, adagrad.ADAG
            torch_variants.RMSPROP_CENTERED_MOMENTUM, adam.ADAM, amsgrad.ADAM_AMSGRAD, adamax.ADAMAX, nadam.NADAM,
            nadam.NADAM_T1, nadam.NADAM_SCHEDULED)
 #: bases whose weight decay is decoupled (their own weight_decay hyperparameter): the sign only
-SIGN_ONLY = (adamw.ADAMW, amsgrad.ADAMW_AMSGRAD, torch_variants.NADAM_DECOUPLED, torch_variants.NADAM_T1_DECOUPLED,
+SIGN_ONLY = (adamw.ADAMW, amsgrad.ADAMW_AMSGRAD, lion.LION, torch_variants.NADAM_DECOUPLED, torch_variants.NADAM_T1_DECOUPLED,
              torch_variants.NADAM_SCHEDULED_DECOUPLED)
 
 SPECS, PROPERTIES = [], []

@@ -52,7 +52,7 @@ SGD_NESTEROV = Spec(
 dampening = Hyperparameter("d", 0.0, sp.Interval(0, 1), "dampening of the gradient entering the buffer",
                            r"\delta", api="dampening")
 SGD_DAMPENED = SGD_MOMENTUM.variant(
-    "sgd_dampened", "Heavy-ball SGD with dampening (torch.optim form)",
+    "sgd_dampened", "Heavy-ball SGD, dampened (torch.optim form)",
     hyperparameters=[dampening],
     assign=[Assign(buf, mu.symbol * buf + (1 - dampening.symbol * sp.Min(1, T - 1)) * GRAD,
                    "momentum buffer: the gradient enters scaled by 1 - dampening, except on the first step")],

@@ -139,3 +139,17 @@ def test_the_readme_class_list_names_every_exported_class():
     names = [n.strip() for n in listed.split(",")]
     exported = [c.__name__ for c in dict.fromkeys(optforge.OPTIMIZERS.values())]
     assert sorted(names) == sorted(exported), (names, exported)
+
+
+def test_the_readme_counts_the_kernel_modules():
+    from optforge.specs import SPECS
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    modules = [s for s in SPECS.values() if s.api_class]
+    exported = sum(s.export for s in modules)
+    torch_options = sum(not s.export and s.name.endswith("_torch") for s in modules)
+    variants = sum(not s.export for s in modules) - torch_options
+    assert (f"one module per spec in `specs/`: {exported} for the document's optimizers" in readme
+            and f"{variants} variants for torch's options" in readme
+            and f"and {torch_options} `<base>_torch` modules" in readme), (exported, variants, torch_options)
+    assert len(list((ROOT / "generated").glob("*.py"))) == len(modules) + 1  # and the package's __init__

@@ -741,7 +741,6 @@ def test_a_bad_group_leaves_earlier_groups_and_state_untouched():
     (oft.Momentum, dict(momentum=1.0), "momentum"),
     (oft.Adadelta, dict(rho=1.0), "rho"),
     (oft.NAdamScheduled, dict(momentum_decay=-1.0), "momentum_decay"),
-    (oft.SGD, dict(momentum=0.9, dampening=0.1), "dampening"),
     (oft.SGD, dict(nesterov=True), "Nesterov momentum requires a momentum"),
     (oft.Momentum, dict(nesterov=True), "NAG"),
     (oft.Adagrad, dict(lr_decay=-1.0), "lr_decay"),

@@ -32,9 +32,7 @@ MIRRORS = {"SGD": oft.SGD, "Adagrad": oft.Adagrad, "Adadelta": oft.Adadelta, "RM
 INFOS = {o.optim_cls.__name__: o for o in optim_db if o.optim_cls.__name__ in MIRRORS}
 
 #: (torch class, optim_db description) that optforge.torch still refuses, and the option missing
-REFUSED = {
-    ("SGD", "dampening"): "dampening",
-}
+REFUSED: dict[tuple[str, str], str] = {}  # (none left in torch 2.13's database)
 
 
 def _inputs():

@@ -174,3 +174,136 @@ def test_the_kernel_is_the_same_for_every_weight_decay_and_sign():
         opt.param_groups[0].update(weight_decay=wd, maximize=maximize)
         opt.step()
     assert {k: len(f.overloads) for k, f in vars(adam_torch).items() if hasattr(f, "overloads")} == compiled
+
+
+def test_sgd_dampening_follows_torch_across_a_checkpoint_and_set_to_none():
+    """torch's first buffer is the gradient itself, later ones take (1 - dampening) g: the step that creates
+    a buffer is its first, also after zero_grad(set_to_none=True) and after loading a checkpoint."""
+    kwargs = dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=1e-3)
+    runs = []
+    for make in (lambda ps: torch.optim.SGD(ps, foreach=False, **kwargs), lambda ps: oft.SGD(ps, **kwargs)):
+        model = mlp(torch.float64)
+        opt = make(model.parameters())
+        for s in range(12):
+            if s == 6:  # resume from a checkpoint in a fresh optimizer of the same class
+                sd = opt.state_dict()
+                opt = make(model.parameters())
+                opt.load_state_dict(sd)
+            x, y = batch(s, torch.float64)
+            opt.zero_grad(set_to_none=True)
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+        runs.append([p.detach().clone() for p in model.parameters()])
+    assert_same(runs[1], runs[0], F64_TOL)
+
+
+def lion_reference(params, grads, lr, b1, b2, wd, maximize):
+    """Chen et al. 2023, Algorithm 2 (decoupled decay times lr), with torch's maximize: written here."""
+    ps, ms = [p.clone() for p in params], [torch.zeros_like(p) for p in params]
+    for step in grads:
+        for p, m, g in zip(ps, ms, step):
+            g = -g if maximize else g
+            c = b1 * m + (1 - b1) * g
+            p -= lr * (torch.sign(c) + wd * p)
+            m.mul_(b2).add_((1 - b2) * g)
+    return ps
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+def test_lion_follows_its_reference(maximize):
+    g = torch.Generator().manual_seed(5)
+    params = [torch.randn(4, 3, generator=g), torch.randn(7, generator=g)]
+    grads = [[torch.randn(p.shape, generator=g) for p in params] for _ in range(15)]
+    ours = [torch.nn.Parameter(p.clone()) for p in params]
+    opt = oft.Lion(ours, lr=1e-2, betas=(0.9, 0.99), weight_decay=0.1, maximize=maximize)
+    for step in grads:
+        for p, gr in zip(ours, step):
+            p.grad = gr.clone()
+        opt.step()
+    assert_same([p.detach() for p in ours], lion_reference(params, grads, 1e-2, 0.9, 0.99, 0.1, maximize), F64_TOL)
+    assert set(opt.state[ours[0]]) == {"step", "exp_avg"}
+
+
+def test_amsgrad_is_adam_with_amsgrad():
+    theirs, _ = run(lambda ps: torch.optim.Adam(ps, amsgrad=True, foreach=False, lr=1e-2), 20)
+    ours, _ = run(lambda ps: oft.AMSGrad(ps, lr=1e-2), 20)
+    assert_same(ours, theirs, F64_TOL)
+
+
+def test_a_users_spec_runs_as_a_torch_optimizer(tmp_path):
+    """optimizer_class(module) for a module generated from a user's spec: keywords, state, maximize,
+    checkpoints, on the same engine; checked against the same module's NumPy class."""
+    import importlib.util
+    import sys
+
+    import numpy as np
+
+    from optforge.codegen import user
+
+    (tmp_path / "mine.py").write_text('''
+import sympy as sp
+from optforge.specs.combinators import maximize
+from optforge.specs.common import learning_rate
+from optforge.specs.language import GRAD, THETA, Assign, Hyperparameter, Spec, State, UNIT_INTERVAL
+
+lr, b = learning_rate(1e-2), Hyperparameter("b", 0.8, UNIT_INTERVAL, "decay", r"\\\\beta", api="decay")
+m = sp.Symbol("m", real=True)
+BASE = Spec("heavy", "Heavy", hyperparameters=[lr, b], state=[State("m", 0.0, "average", "m", torch_name="avg")],
+            assignments=[Assign(m, b.symbol * m + GRAD), Assign(THETA, THETA - lr.symbol * m)])
+SIGNED, PROPERTIES = maximize(BASE, "heavy_signed", api_class="HeavySigned")
+SPECS = [SIGNED]
+''')
+    assert user.main([str(tmp_path / "mine.py"), "--out", str(tmp_path / "build")]) == 0
+    spec = importlib.util.spec_from_file_location("heavy_signed", tmp_path / "build" / "heavy_signed.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["heavy_signed"] = module
+    spec.loader.exec_module(module)
+    Heavy = oft.optimizer_class(module)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        Heavy([torch.nn.Parameter(torch.zeros(2))], momentum=0.9)
+    p = torch.nn.Parameter(torch.ones(5))
+    opt = Heavy([p], lr=0.1, decay=0.5, maximize=True)
+    x = np.ones(5)
+    ref = module.HeavySigned([x], lr=0.1, decay=0.5, sign=-1.0)
+    for k in range(4):
+        g = torch.full((5,), float(k + 1))
+        p.grad = g.clone()
+        opt.step()
+        ref.step([g.numpy().astype(np.float64)])
+    assert np.allclose(p.detach().numpy(), x, rtol=1e-15, atol=0) and x[0] > 1  # maximize: ascends
+    assert set(opt.state[p]) == {"step", "avg"} and opt.state[p]["step"].item() == 4
+    other = Heavy([torch.nn.Parameter(p.detach().clone())], lr=0.1, decay=0.5, maximize=True)
+    other.load_state_dict(opt.state_dict())
+    assert torch.equal(other.state_dict()["state"][0]["avg"], opt.state_dict()["state"][0]["avg"])
+
+
+def test_load_pre_hooks_run_first_and_state_dict_post_hooks_see_torchs_layout():
+    p = torch.nn.Parameter(torch.ones(3))
+    opt = oft.Momentum([p], lr=0.1, momentum=0.9)
+    p.grad = torch.ones(3)
+    opt.step()
+    seen = []
+    opt.register_state_dict_post_hook(lambda o, sd: seen.append(sorted(sd["state"][0])))
+    sd = opt.state_dict()
+    assert seen == [["momentum_buffer"]]  # not the internal 'velocity'
+    legacy = {"state": {0: {"buf": sd["state"][0]["momentum_buffer"]}}, "param_groups": sd["param_groups"]}
+
+    def rename(optimizer, state_dict):  # a pre-hook that repairs a legacy key
+        return {"state": {0: {"momentum_buffer": state_dict["state"][0]["buf"]}},
+                "param_groups": state_dict["param_groups"]}
+    fresh = oft.Momentum([torch.nn.Parameter(torch.ones(3))], lr=0.1, momentum=0.9)
+    fresh.register_load_state_dict_pre_hook(rename)
+    fresh.load_state_dict(legacy)
+    torch.testing.assert_close(fresh.state_dict()["state"][0]["momentum_buffer"], sd["state"][0]["momentum_buffer"])
+
+
+def test_adagrad_share_memory():
+    p = torch.nn.Parameter(torch.ones(3))
+    opt = oft.Adagrad([p], lr=0.1)
+    p.grad = torch.ones(3)
+    opt.step()
+    opt.share_memory()
+    assert all(t.is_shared() for t in opt.state[p].values() if isinstance(t, torch.Tensor) and t.dim())
+    before = opt.state[p]["sum"].clone()
+    opt.step()  # the kernels use the moved state
+    assert torch.equal(opt.state[p]["sum"], before + 1)
