@@ -676,12 +676,43 @@ EN.update({
         r"scaled by $1 - \delta$; the first buffer is the gradient itself.",
 })
 
+KO.update({
+    "Adagrad with lr_decay = 0 is Adagrad": r"\texttt{lr\_decay} $= 0$인 Adagrad는 Adagrad입니다",
+    "keeping the product changes nothing in NAdam's update": "누적 곱을 유지해도 NAdam의 업데이트는 바뀌지 않습니다",
+    "Adagrad with a decaying learning rate (torch.optim form)": "학습률이 감소하는 Adagrad (torch.optim 형태)",
+    "torch.optim.Adagrad's lr_decay: the step at t uses lr / (1 + (t - 1) lr_decay).":
+        r"torch.optim.Adagrad의 \texttt{lr\_decay}: 스텝 $t$는 $\eta / (1 + (t - 1)\kappa)$를 씁니다.",
+    "scaled step, the learning rate divided by 1 + (t - 1) lr_decay":
+        r"배율을 맞춘 스텝, 학습률을 $1 + (t - 1)\kappa$로 나눔",
+    "decay of the learning rate: lr / (1 + (t - 1) lr_decay)": r"학습률의 감소: $\eta / (1 + (t - 1)\kappa)$",
+    "PyTorch Adagrad(lr_decay): identical.": r"PyTorch \texttt{Adagrad(lr\_decay)}: 동일합니다.",
+    "torch's running product mu_product is b1^t at every step t":
+        r"torch의 누적 곱 \texttt{mu\_product}는 모든 스텝 $t$에서 $\beta_1^t$입니다",
+    "NAdam (exponent t+1) with torch's running product": "torch의 누적 곱을 유지하는 NAdam (지수 t+1)",
+    "NAdam with the exponent t+1, keeping torch's mu_product = b1^t (NAdam with momentum_decay = inf).":
+        r"지수 $t+1$의 NAdam에 torch의 $\texttt{mu\_product} = \beta_1^t$를 유지합니다 "
+        r"(\texttt{momentum\_decay} $= \infty$인 NAdam).",
+    "running product of the constant momentum b1": r"상수 모멘텀 $\beta_1$의 누적 곱",
+    "running product of the momentum b1 (torch's state; the update does not read it)":
+        r"모멘텀 $\beta_1$의 누적 곱 (torch의 상태이며, 업데이트는 읽지 않음)",
+})
+EN.update({
+    "torch's running product mu_product is b1^t at every step t":
+        r"torch's running product \texttt{mu\_product} is $\beta_1^t$ at every step $t$",
+    "NAdam with the exponent t+1, keeping torch's mu_product = b1^t (NAdam with momentum_decay = inf).":
+        r"NAdam with the exponent $t+1$, keeping torch's $\texttt{mu\_product} = \beta_1^t$ (NAdam with "
+        r"\texttt{momentum\_decay} $= \infty$).",
+    "torch.optim.Adagrad's lr_decay: the step at t uses lr / (1 + (t - 1) lr_decay).":
+        r"torch.optim.Adagrad's \texttt{lr\_decay}: the step at $t$ uses $\eta / (1 + (t - 1)\kappa)$.",
+})
+
 
 def _decoupled_titles() -> dict[str, str]:
-    from optforge.specs.nadam import NADAM, NADAM_SCHEDULED, NADAM_T1
+    from optforge.specs.nadam import NADAM, NADAM_SCHEDULED
+    from optforge.specs.torch_variants import NADAM_T1_PRODUCT
 
     return {f"{base.title} (decoupled weight decay)": f"{KO[base.title]} (분리된 가중치 감쇠)"
-            for base in (NADAM, NADAM_T1, NADAM_SCHEDULED)}
+            for base in (NADAM, NADAM_T1_PRODUCT, NADAM_SCHEDULED)}
 
 
 KO.update(_decoupled_titles())

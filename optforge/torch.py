@@ -927,7 +927,7 @@ class Adagrad(_KernelOptimizer):
 
     _torch_class = "Adagrad"
 
-    _spec = _load_spec("adagrad_torch")
+    _spec = _load_spec("adagrad_decayed_torch")
     _fixed = {"differentiable": _NEUTRAL["differentiable"]}
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
@@ -942,19 +942,10 @@ class Adagrad(_KernelOptimizer):
                     self._init_state(p, self.state[p], self._spec, group)
 
     def _check_extra(self, group, where):
-        for key in ("lr_decay", "initial_accumulator_value"):
+        for key in ("initial_accumulator_value",):
             x = _number(group.get(key, 0))
             if isinstance(x, bool) or not isinstance(x, (int, float)) or not (0 <= x < math.inf):
                 raise ValueError(f"{self._owner}: {where}: {key}={group.get(key)!r} must be a finite number >= 0")
-
-    def _kernel_hypers(self, values, group, t):
-        lr_decay = float(_number(group["lr_decay"]))
-        if lr_decay == 0:
-            return values
-        names = [h.name for h in self._spec.cls.hyperparameters]
-        out = list(values)
-        out[names.index("lr")] = values[names.index("lr")] / (1 + (t - 1) * lr_decay)
-        return tuple(out)
 
     def _element_init(self, info, group):
         return float(_number(group["initial_accumulator_value"]))
@@ -1144,13 +1135,14 @@ class NAdamScheduled(_NAdamFamily):
 
 
 class NAdamT1(_NAdamFamily):
-    """NAdam with bias-correction exponent t+1 on the momentum term (spec ``nadam_t1``), i.e.
+    """NAdam with bias-correction exponent t+1 on the momentum term (spec ``nadam_t1_product_torch``), i.e.
     ``torch.optim.NAdam(momentum_decay=float("inf"))`` and optax ``nadam``.  ``momentum_decay`` stays inf;
-    ``mu_product = b1**t`` is kept (as a running product, like torch) only for torch's checkpoint layout."""
+    ``mu_product = b1**t`` is the spec's scalar state (spec ``nadam_t1_product``, proved equal to b1^t), for
+    torch's checkpoint layout."""
 
     _torch_class = "NAdam"
 
-    _specs = {False: _load_spec("nadam_t1_torch"), True: _load_spec("nadam_t1_decoupled_torch")}
+    _specs = {False: _load_spec("nadam_t1_product_torch"), True: _load_spec("nadam_t1_decoupled_torch")}
     _fixed = {**_NADAM_FLAGS, "momentum_decay": (math.inf, "NAdamT1 is NAdam with a constant momentum "
                                                             "mu_t = b1; for a finite momentum_decay use "
                                                             "optforge.torch.NAdamScheduled")}
@@ -1163,16 +1155,6 @@ class NAdamT1(_NAdamFamily):
                     "maximize": maximize, "foreach": foreach, "capturable": capturable,
                     "differentiable": differentiable}
         super().__init__(params, defaults)
-
-    def _extra_state(self):
-        return (("mu_product", 1.0),)
-
-    def _required_keys(self, spec):  # torch's order: step, mu_product, exp_avg, exp_avg_sq
-        return ["step", "mu_product"] + [k for k, _ in spec.elements]
-
-    def _update_extra_state(self, buffers, values, spec):
-        b1 = values[[h.name for h in spec.cls.hyperparameters].index("b1")]
-        buffers[0].mul_(b1)  # mu_product, as torch: mu_t = b1 * (1 - 0.5 * 0.96 ** inf) = b1
 
 
 class NAdam(_NAdamFamily):

@@ -6,14 +6,15 @@ runtime hyperparameters, so their neutral values run the same kernel as any othe
 declares the properties that reduce each variant to its base.
 """
 
-from . import adagrad, adam, adamax, adamw, amsgrad, lion, nadam, rmsprop, sgd, torch_sgd, torch_variants
+from . import adam, adamax, adamw, amsgrad, lion, nadam, rmsprop, sgd, torch_sgd, torch_variants
 from .combinators import torch_options
 
 #: bases whose torch class adds L2 weight decay to the gradient
-WITH_L2 = (sgd.SGD, torch_sgd.SGD_DAMPENED, torch_sgd.SGD_NESTEROV, adagrad.ADAGRAD, torch_variants.ADADELTA_LR,
+WITH_L2 = (sgd.SGD, torch_sgd.SGD_DAMPENED, torch_sgd.SGD_NESTEROV, torch_variants.ADAGRAD_DECAYED,
+           torch_variants.ADADELTA_LR,
            rmsprop.RMSPROP, torch_variants.RMSPROP_CENTERED, torch_variants.RMSPROP_MOMENTUM,
            torch_variants.RMSPROP_CENTERED_MOMENTUM, adam.ADAM, amsgrad.ADAM_AMSGRAD, adamax.ADAMAX, nadam.NADAM,
-           nadam.NADAM_T1, nadam.NADAM_SCHEDULED)
+           torch_variants.NADAM_T1_PRODUCT, nadam.NADAM_SCHEDULED)
 #: bases whose weight decay is decoupled (their own weight_decay hyperparameter): the sign only
 SIGN_ONLY = (adamw.ADAMW, amsgrad.ADAMW_AMSGRAD, lion.LION, torch_variants.NADAM_DECOUPLED, torch_variants.NADAM_T1_DECOUPLED,
              torch_variants.NADAM_SCHEDULED_DECOUPLED)

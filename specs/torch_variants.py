@@ -6,11 +6,13 @@ the unscaled update), RMSprop's ``centered`` and ``momentum``, and NAdam's ``dec
 import sympy as sp
 
 from .adadelta import ADADELTA, dtheta
+from .adagrad import ADAGRAD
+from .adagrad import denom as agrad_denom
 from .adam import ADAM
 from .adamw import ADAMW
 from .combinators import decoupled_weight_decay
 from .common import learning_rate, momentum
-from .language import GRAD, THETA, Assign, Equivalent, State, StateCount
+from .language import GRAD, NONNEGATIVE, THETA, T, Assign, ClosedForm, Equivalent, Hyperparameter, State, StateCount
 from .nadam import NADAM, NADAM_SCHEDULED, NADAM_T1
 from .rmsprop import RMSPROP, alpha, denom, eps, v
 
@@ -58,16 +60,40 @@ RMSPROP_CENTERED_MOMENTUM = RMSPROP_CENTERED.variant(
     framework_notes=("PyTorch RMSprop(centered=True, momentum): identical.",), api_class="RMSpropCenteredMomentum",
     export=False, torch_equivalent=None)
 
+# ---------------------------------------------------------------- Adagrad's lr_decay
+lr_decay = Hyperparameter("lr_decay", 0.0, NONNEGATIVE, "decay of the learning rate: lr / (1 + (t - 1) lr_decay)",
+                          r"\kappa", api="lr_decay")
+ADAGRAD_DECAYED = ADAGRAD.variant(
+    "adagrad_decayed", "Adagrad with a decaying learning rate (torch.optim form)",
+    hyperparameters=[lr_decay],
+    assign=[Assign(THETA, THETA - ADAGRAD.hyper("lr").symbol / (1 + (T - 1) * lr_decay.symbol) * GRAD / agrad_denom,
+                   "scaled step, the learning rate divided by 1 + (t - 1) lr_decay")],
+    description="torch.optim.Adagrad's lr_decay: the step at t uses lr / (1 + (t - 1) lr_decay).",
+    framework_notes=("PyTorch Adagrad(lr_decay): identical.",), api_class="AdagradDecayed", export=False,
+    torch_equivalent=None)
+
+# ---------------------------------------------------------------- NAdam (t+1) with torch's running product
+nadam_b1 = NADAM_T1.hyper("b1").symbol
+mu_product = sp.Symbol("mu_product", real=True)
+NADAM_T1_PRODUCT = NADAM_T1.variant(
+    "nadam_t1_product", "NAdam (exponent t+1) with torch's running product",
+    state=[State("mu_product", 1.0, "running product of the momentum b1 (torch's state; the update does not read it)",
+                 r"\prod_{i \le t} \beta_1", per_element=False, torch_name="mu_product")],
+    assign=[Assign(mu_product, mu_product * nadam_b1, "running product of the constant momentum b1")],
+    description="NAdam with the exponent t+1, keeping torch's mu_product = b1^t (NAdam with momentum_decay = inf).",
+    framework_notes=(), api_class="NAdamT1Product", export=False, torch_equivalent=None)
+
 # ---------------------------------------------------------------- NAdam with decoupled weight decay
-_nadam_decoupled = [decoupled_weight_decay(base, f"{base.name}_decoupled", api_class=f"{base.api_class}Decoupled",
+_nadam_decoupled = [decoupled_weight_decay(base, f"{name}_decoupled", api_class=f"{base.api_class}Decoupled",
                                            export=False, torch_equivalent=None, framework_notes=(),
                                            description="NAdam with torch.optim's decoupled_weight_decay=True: "
                                                        "theta shrinks by 1 - lr lam before the step.")
-                    for base in (NADAM, NADAM_T1, NADAM_SCHEDULED)]
+                    for name, base in (("nadam", NADAM), ("nadam_t1", NADAM_T1_PRODUCT),
+                                       ("nadam_scheduled", NADAM_SCHEDULED))]
 NADAM_DECOUPLED, NADAM_T1_DECOUPLED, NADAM_SCHEDULED_DECOUPLED = (spec for spec, _ in _nadam_decoupled)
 _adam_decoupled, _adam_decoupled_properties = decoupled_weight_decay(ADAM, "adam_decoupled")
 
-SPECS = [ADADELTA_LR, RMSPROP_CENTERED, RMSPROP_MOMENTUM, RMSPROP_CENTERED_MOMENTUM, NADAM_DECOUPLED,
+SPECS = [ADAGRAD_DECAYED, NADAM_T1_PRODUCT, ADADELTA_LR, RMSPROP_CENTERED, RMSPROP_MOMENTUM, RMSPROP_CENTERED_MOMENTUM, NADAM_DECOUPLED,
          NADAM_T1_DECOUPLED, NADAM_SCHEDULED_DECOUPLED]
 PROPERTIES = [
     Equivalent("adadelta_lr_1_is_adadelta", a=ADADELTA_LR.substitute({"lr": 1}, "adadelta_lr_1"), b=ADADELTA,
@@ -86,6 +112,12 @@ PROPERTIES = [
                statement="centred RMSprop with momentum 0 is centred RMSprop"),
     StateCount("rmsprop_centered_momentum_state_arrays", spec=RMSPROP_CENTERED_MOMENTUM, expected=3,
                statement="centred RMSprop with momentum keeps three state arrays per parameter"),
+    Equivalent("adagrad_decayed_0_is_adagrad", a=ADAGRAD_DECAYED.substitute({"lr_decay": 0}, "adagrad_decayed_0"),
+               b=ADAGRAD, statement="Adagrad with lr_decay = 0 is Adagrad"),
+    ClosedForm("nadam_t1_product_is_b1_to_the_t", spec=NADAM_T1_PRODUCT, state={"mu_product": nadam_b1**T},
+               statement="torch's running product mu_product is b1^t at every step t"),
+    Equivalent("nadam_t1_product_is_nadam_t1", a=NADAM_T1_PRODUCT, b=NADAM_T1,
+               statement="keeping the product changes nothing in NAdam's update"),
     *[p for _, props in _nadam_decoupled for p in props],
     Equivalent("adamw_is_adam_with_decoupled_decay", a=_adam_decoupled, b=ADAMW, hyper_map={},
                statement="AdamW is Adam with the decoupled-weight-decay combinator"),

@@ -51,6 +51,9 @@ OPS = {
     "sgd_nesterov": (3, 3, 0, 0, 0),
     # dampening: the gradient enters the buffer times a per-step scalar 1 - d Min(1, t - 1) (1 more mul)
     "sgd_dampened": (2, 3, 0, 0, 0),
+    # Adagrad's decayed lr and NAdam's running product are per-step scalars: nothing per element
+    "adagrad_decayed": (3, 2, 1, 1, 0),
+    "nadam_t1_product": (5, 9, 1, 1, 0),
     # torch's variants, each its base plus what it adds, by hand: Adadelta's lr dtheta (1 mul); centred
     # RMSprop's gradient average (2 mul, 1 add) and v - ga^2 (1 mul, 1 sub); RMSprop's momentum buffer
     # mu buf + g/denom (1 mul, 1 add; the division was the step's); decoupled decay theta (1 - lr lam),
@@ -67,8 +70,8 @@ OPS = {
 #: decoupled-decay optimizers take the sign only.  Each ``<base>_torch`` is its base plus that.
 TORCH_OPTIONS = {name: (0, 1, 0, 0, 0) for name in ("adamw", "adamw_amsgrad", "lion", "nadam_decoupled",
                                                     "nadam_t1_decoupled", "nadam_scheduled_decoupled")}
-for _base in ("sgd", "sgd_dampened", "sgd_nesterov", "adagrad", "adadelta_lr", "rmsprop", "rmsprop_centered",
-              "rmsprop_momentum", "rmsprop_centered_momentum", "adam", "adam_amsgrad", "adamax", "nadam", "nadam_t1",
+for _base in ("sgd", "sgd_dampened", "sgd_nesterov", "adagrad_decayed", "adadelta_lr", "rmsprop", "rmsprop_centered",
+              "rmsprop_momentum", "rmsprop_centered_momentum", "adam", "adam_amsgrad", "adamax", "nadam", "nadam_t1_product",
               "nadam_scheduled", *TORCH_OPTIONS):
     _extra = TORCH_OPTIONS.get(_base, (1, 2, 0, 0, 0))
     OPS[f"{_base}_torch"] = tuple(a + b for a, b in zip(OPS[_base], _extra))
