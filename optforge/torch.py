@@ -23,8 +23,9 @@ replaced, no other ``opt.state``) and rebuilds them, after the full checks, when
 bucket's ``state["step"]`` tensors are 0-d views of one buffer, so one operation advances them all and
 ``state_dict()``, hooks and ``opt.state`` show torch's per-parameter values.  On a rebuild every group
 is validated first (hyperparameters, flags, devices, dtypes, layouts, gradients, existing state); if
-anything is refused, nothing has been changed.  A contiguous copy of a non-contiguous *gradient* is used (it is only read); a non-contiguous
-*parameter* is refused, because the kernel would update a copy.  As for the NumPy optimizers, building
+anything is refused, nothing has been changed.  A contiguous copy of a non-contiguous *gradient* is used
+(it is only read); a non-contiguous *parameter* (a transposed or sliced view) is stepped in a contiguous
+copy that is then written back into it in place, each step.  As for the NumPy optimizers, building
 one starts a background thread that loads the kernels its first step will call (Numba's one-time set-up
 and the cache load, about 0.3 s, then overlap the first forward and backward pass);
 ``OPTFORGE_PRELOAD=0`` turns it off.
@@ -43,7 +44,7 @@ domains (``Optimizer.check``), which are sometimes stricter than torch's: ``eps`
 
 Refused with a clear error: parameters or gradients on CUDA or any other non-CPU device (the device is
 named), sparse gradients and non-strided layouts, complex parameters, dtypes other than float32 and
-float64, non-contiguous parameters, ``capturable=True`` (a CUDA-graph option) and ``differentiable=True``
+float64, ``capturable=True`` (a CUDA-graph option) and ``differentiable=True``
 (the kernels update in place outside autograd).  ``foreach`` and ``fused`` only choose between torch's
 own code paths; they are accepted so that existing calls keep working and have no effect.
 
@@ -431,12 +432,6 @@ class _KernelOptimizer(torch.optim.Optimizer):
         if p.dtype not in SUPPORTED_DTYPES:
             raise TypeError(f"{owner}: {what} has dtype {p.dtype}; the kernels support torch.float32 and "
                             "torch.float64 only")
-        if not p.is_contiguous():
-            raise ValueError(
-                f"{owner}: {what} is not contiguous (shape {tuple(p.shape)}, strides {p.stride()}); the "
-                "kernels update parameters in place through a flat view, which would silently be a copy. "
-                "Make it contiguous first, e.g. `p.data = p.data.contiguous()` or "
-                "model.to(memory_format=torch.contiguous_format)")
         if p.is_inference():
             raise RuntimeError(f"{owner}: {what} is an inference tensor and cannot be updated in place")
 
@@ -535,7 +530,14 @@ class _KernelOptimizer(torch.optim.Optimizer):
             items.append((p, g))
         return spec, values, items
 
-    def _build_plan(self, group: dict, spec: _Spec, items: list) -> _GroupPlan:
+    @staticmethod
+    def _strided(items: list) -> dict:
+        """A contiguous copy of each non-contiguous parameter (a transposed or sliced view): the kernels
+        step the copy, and ``_step`` writes it back into the parameter in place, so the parameter keeps
+        its strides and storage (as torch.optim's in-place update does)."""
+        return {p: p.detach().contiguous() for p, _ in items if not p.is_contiguous()}
+
+    def _build_plan(self, group: dict, spec: _Spec, items: list, strided: dict | None = None) -> _GroupPlan:
         """Create missing state (as torch does on the first step), then bucket the parameters by dtype,
         step count and scalar state, each bucket's step and scalar-state tensors made 0-d views of one
         buffer (their values kept)."""
@@ -561,7 +563,9 @@ class _KernelOptimizer(torch.optim.Optimizer):
         for (dtype, t, scalar_in, extra), ks in keyed.items():
             ps = [items[k][0] for k in ks]
             states = [self.state[p] for p in ps] if required else [{} for _ in ps]
-            table = Table(_NUMPY_DTYPES[dtype], ks, [p.data_ptr() for p in ps], [tuple(p.shape) for p in ps],
+            strided = strided or {}
+            table = Table(_NUMPY_DTYPES[dtype], ks, [(strided[p] if p in strided else p).data_ptr() for p in ps],
+                          [tuple(p.shape) for p in ps],
                           [[st[key].data_ptr() for key, _ in spec.elements] for st in states])
             step_buffer = self._shared_scalars(states, "step", t) if self._has_step else None
             scalar_buffers = [self._shared_scalars(states, key, x) for (key, _), x in zip(spec.scalar_state, scalar_in)]
@@ -645,11 +649,13 @@ class _KernelOptimizer(torch.optim.Optimizer):
             todo.append((gi, group, spec, values, None, plan))
         updated = []
         for gi, group, spec, values, items, plan in todo:
+            strided = {}
             if plan is None:
-                plan = plans[gi] = self._build_plan(group, spec, items)
+                strided = self._strided(items)
+                plan = plans[gi] = self._build_plan(group, spec, items, strided)
                 keep = items  # holds contiguous copies of strided gradients until the kernels ran
                 plan.grads = [p.grad for p in group["params"]]
-                if any(g is not p.grad for p, g in items):
+                if strided or any(g is not p.grad for p, g in items):
                     plan.valid = False  # the copies are this step's: the next step checks everything again
             for b in plan.buckets:
                 t = b.t + 1
@@ -662,6 +668,10 @@ class _KernelOptimizer(torch.optim.Optimizer):
                     buffer.fill_(x)
                 self._update_extra_state(b.extra_buffers, values, spec)
                 updated.extend(b.params)
+            if strided:
+                with torch.no_grad():
+                    for p, copy_ in strided.items():
+                        p.copy_(copy_)  # in place, into the parameter's own strides
         if updated:
             torch.autograd.graph.increment_version(updated)  # as torch's in-place updates would
         return loss

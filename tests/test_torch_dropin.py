@@ -520,11 +520,10 @@ def test_parameters_are_checked_again_at_step():
     assert not opt.state
     p = torch.nn.Parameter(torch.zeros(3, 4, dtype=torch.float64))
     opt = oft.SGD([p], lr=0.1)
-    p.data = torch.ones(4, 3, dtype=torch.float64).t()
+    p.data = torch.ones(4, 3, dtype=torch.float64).t()  # a transposed view replaces the data between steps
     p.grad = torch.ones(3, 4, dtype=torch.float64)
-    with pytest.raises(ValueError, match="not contiguous"):
-        opt.step()
-    assert torch.equal(p.detach(), torch.ones(3, 4, dtype=torch.float64))
+    opt.step()
+    assert torch.equal(p.detach(), torch.full((3, 4), 0.9, dtype=torch.float64)) and not p.is_contiguous()
 
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
@@ -543,10 +542,27 @@ def test_complex_parameters_are_refused():
         oft.AdamW([_param(3, dtype=torch.complex128)])
 
 
-def test_non_contiguous_parameters_are_refused():
-    p = torch.nn.Parameter(torch.zeros(3, 4, dtype=torch.float64).t())
-    with pytest.raises(ValueError, match="not contiguous"):
-        oft.Adam([p])
+@pytest.mark.parametrize("view", ["transposed", "sliced"])
+def test_non_contiguous_parameters_are_updated_in_place_as_torch_does(view):
+    """A strided parameter is stepped in a contiguous copy written back into its own storage each step."""
+    def make():
+        g = torch.Generator().manual_seed(2)
+        base = torch.randn(6, 8, generator=g, dtype=torch.float64)
+        return torch.nn.Parameter(base.t() if view == "transposed" else base[:, ::2])
+    grads = [torch.randn(make().shape, generator=torch.Generator().manual_seed(10 + k), dtype=torch.float64)
+             for k in range(5)]
+    out = []
+    for cls in (lambda ps: torch.optim.Adam(ps, lr=1e-2, weight_decay=0.1, foreach=False),
+                lambda ps: oft.Adam(ps, lr=1e-2, weight_decay=0.1)):
+        p = make()
+        storage, strides = p.data_ptr(), p.stride()
+        opt = cls([p])
+        for g in grads:
+            p.grad = g.clone()
+            opt.step()
+        assert p.data_ptr() == storage and p.stride() == strides and not p.is_contiguous()
+        out.append(p.detach().clone())
+    torch.testing.assert_close(out[1], out[0], **F64_TOL)
 
 
 _PRELOAD_CHILD = """
