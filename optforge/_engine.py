@@ -493,6 +493,8 @@ class Optimizer:
         if isinstance(params, np.ndarray):
             raise TypeError(f"{owner}: params must be a list of arrays, not a single array")
         params = list(params)
+        if not params:
+            raise ValueError(f"{owner}: optimizer got an empty parameter list")  # as torch.optim
         self.params = [check_param(owner, i, p) for i, p in enumerate(params)]
         check_distinct(owner, self.params)
         self._values: dict[str, float] = {h.name: h.default for h in self.hyperparameters}
@@ -640,9 +642,43 @@ class Optimizer:
                 d[f"state.{s.name}.{i}"] = a.copy()
         return d
 
+    def save(self, path: str | os.PathLike) -> None:
+        """Write :meth:`state_dict` to ``path`` (NumPy ``.npz``) so that a crash at any moment leaves either
+        the previous file or the new one whole: the data goes to a temporary file in the same folder, is
+        flushed to disk, and then renamed over ``path`` in one step."""
+        import tempfile
+
+        path = os.fspath(path)
+        folder = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **self.state_dict())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        if hasattr(os, "O_DIRECTORY"):  # the rename itself, on disk
+            dir_fd = os.open(folder, os.O_DIRECTORY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+
+    def load(self, path: str | os.PathLike) -> None:
+        """Restore a checkpoint written by :meth:`save` (checked whole before anything changes)."""
+        with np.load(os.fspath(path)) as d:
+            self.load_state_dict(d)
+
     def load_state_dict(self, d: Mapping[str, Any]) -> None:
         """Restore a checkpoint from :meth:`state_dict` (checked whole before anything changes)."""
         owner = type(self).__name__
+        if not isinstance(d, Mapping) and not hasattr(d, "files"):  # a dict, or np.load's NpzFile
+            raise TypeError(f"{owner}: load_state_dict takes the mapping state_dict() made (or np.load of its "
+                            f"savez file), got {type(d).__name__}")
         found = str(np.asarray(d.get("optimizer", ""))[()])
         if found != self.name:
             raise ValueError(f"{owner}: the checkpoint is for optimizer {found!r}, not {self.name!r}")
@@ -663,6 +699,18 @@ class Optimizer:
                 if a.shape != p.shape or a.dtype != p.dtype:
                     raise ValueError(f"{owner}: checkpoint {key} is {_describe(a)}, params[{i}] is {_describe(p)}")
                 arrays[key] = a
+        keys = list(d.files) if hasattr(d, "files") else list(d)
+        extra = sorted(k for k in keys if k.startswith("state.") and k not in arrays)
+        if extra:  # more parameters (or other state) than this optimizer has: not silently dropped
+            raise ValueError(f"{owner}: the checkpoint has {extra[:3]}{' ...' if len(extra) > 3 else ''}, which this "
+                             f"optimizer of {len(self.params)} parameters does not have")
+        for s in self._element_state:
+            if s.nonnegative:
+                for i in range(len(self.params)):
+                    a = arrays[f"state.{s.name}.{i}"]
+                    if a.size and not (a >= 0).all():  # NaN fails too
+                        raise ValueError(f"{owner}: checkpoint state.{s.name}.{i} has negative or NaN values; "
+                                         f"{s.name} is declared nonnegative ({s.meaning})")
         scalar_state = tuple(float(np.asarray(d[f"scalar.{s.name}"])[()]) for s in self.state if not s.per_element)
         if "step" not in d:
             raise KeyError(f"{owner}: the checkpoint has no 'step'")

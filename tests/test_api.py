@@ -300,3 +300,49 @@ def test_import_does_not_load_sympy_or_jinja2():
             "print(sorted(m for m in ('sympy', 'jinja2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# ---------------------------------------------------------------- checkpoints that cannot load wrong
+def _trained(n=3):
+    opt = Adam([make((4,)) for _ in range(n)], lr=0.1)
+    opt.step([make((4,), seed=k + 1) for k in range(n)])
+    return opt
+
+
+def _unchanged(opt, before):
+    return all(np.array_equal(a, b) for name in ("m", "v") for a, b in zip(opt.state_arrays[name], before[name]))
+
+
+@pytest.mark.parametrize("bad, kind, message", [
+    ("a string", TypeError, "load_state_dict takes the mapping state_dict() made"),
+    (None, TypeError, "got NoneType"),
+])
+def test_load_state_dict_refuses_what_is_not_a_checkpoint(bad, kind, message):
+    opt = _trained()
+    with pytest.raises(kind, match=re.escape(message)):
+        opt.load_state_dict(bad)
+
+
+def test_a_checkpoint_of_more_parameters_is_refused_whole():
+    opt = _trained(2)
+    before = {k: [a.copy() for a in v] for k, v in opt.state_arrays.items()}
+    with pytest.raises(ValueError, match=r"checkpoint has \['state.m.2', 'state.v.2'\].*2 parameters"):
+        opt.load_state_dict(_trained(3).state_dict())
+    assert _unchanged(opt, before) and opt.t == 1
+
+
+@pytest.mark.parametrize("value", [-1e-3, np.nan])
+def test_a_negative_second_moment_is_refused(value):
+    """v is declared nonnegative in the spec: a checkpoint breaking that would write NaN at the next step."""
+    opt = _trained(1)
+    sd = dict(opt.state_dict())
+    sd["state.v.0"] = np.array([0.1, value, 0.2, 0.3])
+    before = {k: [a.copy() for a in v] for k, v in opt.state_arrays.items()}
+    with pytest.raises(ValueError, match="state.v.0 has negative or NaN values; v is declared nonnegative"):
+        opt.load_state_dict(sd)
+    assert _unchanged(opt, before)
+
+
+def test_an_empty_parameter_list_is_refused_like_torch():
+    with pytest.raises(ValueError, match="Adam: optimizer got an empty parameter list"):
+        Adam([])
