@@ -43,8 +43,8 @@ domains (``Optimizer.check``), which are sometimes stricter than torch's: ``eps`
 ``momentum``, ``rho`` and ``alpha`` in [0, 1).
 
 Refused with a clear error: parameters or gradients on CUDA or any other non-CPU device (the device is
-named), sparse gradients and non-strided layouts, complex parameters, dtypes other than float32 and
-float64, ``capturable=True`` (a CUDA-graph option) and ``differentiable=True``
+named), sparse gradients and non-strided layouts, dtypes other than float32 and float64 (complex64 and
+complex128 are stepped as pairs of reals, their ``view_as_real`` view, as torch.optim does), ``capturable=True`` (a CUDA-graph option) and ``differentiable=True``
 (the kernels update in place outside autograd).  ``foreach`` and ``fused`` only choose between torch's
 own code paths; they are accepted so that existing calls keep working and have no effect.
 
@@ -127,8 +127,16 @@ from optforge.runtime import StateInfo
 __all__ = ["SGD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "AMSGrad", "Adamax", "NAdam",
            "NAdamT1", "NAdamScheduled", "Lion", "optimizer_class"]
 
-SUPPORTED_DTYPES = (torch.float32, torch.float64)
-_NUMPY_DTYPES = {torch.float32: np.dtype(np.float32), torch.float64: np.dtype(np.float64)}
+SUPPORTED_DTYPES = (torch.float32, torch.float64, torch.complex64, torch.complex128)
+# The kernels' element dtype: a complex tensor is stepped as its real view (torch.view_as_real), pairs of
+# reals, as torch.optim's own algorithms treat complex parameters.
+_NUMPY_DTYPES = {torch.float32: np.dtype(np.float32), torch.float64: np.dtype(np.float64),
+                 torch.complex64: np.dtype(np.float32), torch.complex128: np.dtype(np.float64)}
+
+
+def _real_shape(p: torch.Tensor) -> tuple:
+    """The shape the kernels see: a complex tensor's real view has a last axis of 2."""
+    return tuple(p.shape) + ((2,) if p.is_complex() else ())
 
 # Group keys that some torch.optim optimizer uses as a hyperparameter or option.  A checkpoint whose group
 # carries one that this class does not know was written by another optimizer (custom keys pass).
@@ -338,7 +346,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
                 for p in group["params"]:
                     by_dtype.setdefault(p.dtype, []).append(p)
                 for dtype, ps in by_dtype.items():
-                    table = Table(_NUMPY_DTYPES[dtype], range(len(ps)), [0] * len(ps), [tuple(p.shape) for p in ps],
+                    table = Table(_NUMPY_DTYPES[dtype], range(len(ps)), [0] * len(ps), [_real_shape(p) for p in ps],
                                   [[0] * len(spec.elements)] * len(ps))
                     jobs.append(table.preload_job(spec.cls, kernel_args))
             _engine.start_preload(jobs)
@@ -425,13 +433,9 @@ class _KernelOptimizer(torch.optim.Optimizer):
         if p.layout != torch.strided:
             raise RuntimeError(f"{owner}: {what} has layout {p.layout}; only dense (strided) tensors are "
                                "supported")
-        if p.is_complex():
-            raise TypeError(f"{owner}: {what} is complex ({p.dtype}); complex parameters are not supported: "
-                            "the kernels are real-valued (torch.optim treats real and imaginary parts as "
-                            "separate reals)")
         if p.dtype not in SUPPORTED_DTYPES:
             raise TypeError(f"{owner}: {what} has dtype {p.dtype}; the kernels support torch.float32 and "
-                            "torch.float64 only")
+                            "torch.float64 (and complex64/complex128, stepped as pairs of reals) only")
         if p.is_inference():
             raise RuntimeError(f"{owner}: {what} is an inference tensor and cannot be updated in place")
 
@@ -565,7 +569,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
             states = [self.state[p] for p in ps] if required else [{} for _ in ps]
             strided = strided or {}
             table = Table(_NUMPY_DTYPES[dtype], ks, [(strided[p] if p in strided else p).data_ptr() for p in ps],
-                          [tuple(p.shape) for p in ps],
+                          [_real_shape(p) for p in ps],
                           [[st[key].data_ptr() for key, _ in spec.elements] for st in states])
             step_buffer = self._shared_scalars(states, "step", t) if self._has_step else None
             scalar_buffers = [self._shared_scalars(states, key, x) for (key, _), x in zip(spec.scalar_state, scalar_in)]
@@ -785,7 +789,7 @@ def _describe(x: Any) -> str:
 
 def _import_elements(owner: str, value: Any, p: torch.Tensor, what: str) -> torch.Tensor:
     if not isinstance(value, torch.Tensor) or value.shape != p.shape or not (
-            value.is_floating_point() and value.layout == torch.strided):
+            (value.is_floating_point() or value.is_complex() == p.is_complex()) and value.layout == torch.strided):
         raise ValueError(f"{owner}: checkpoint {what} must be a dense floating tensor of shape "
                          f"{tuple(p.shape)}, got {_describe(value)}")
     out = torch.empty_like(p, memory_format=torch.contiguous_format)

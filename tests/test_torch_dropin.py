@@ -537,11 +537,6 @@ def test_integer_tensors_are_refused():
         oft.SGD([torch.zeros(3, dtype=torch.int64)])
 
 
-def test_complex_parameters_are_refused():
-    with pytest.raises(TypeError, match="complex"):
-        oft.AdamW([_param(3, dtype=torch.complex128)])
-
-
 @pytest.mark.parametrize("view", ["transposed", "sliced"])
 def test_non_contiguous_parameters_are_updated_in_place_as_torch_does(view):
     """A strided parameter is stepped in a contiguous copy written back into its own storage each step."""

@@ -307,3 +307,29 @@ def test_adagrad_share_memory():
     before = opt.state[p]["sum"].clone()
     opt.step()  # the kernels use the moved state
     assert torch.equal(opt.state[p]["sum"], before + 1)
+
+
+COMPLEX = [("Adam", dict(lr=1e-2, weight_decay=0.1)), ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+           ("Adagrad", dict(lr=0.1, lr_decay=0.01)), ("RMSprop", dict(lr=1e-2, centered=True, momentum=0.5)),
+           ("Adamax", dict(lr=1e-2)), ("Adadelta", dict(lr=0.5)), ("AdamW", dict(amsgrad=True, maximize=True)),
+           ("NAdam", dict(lr=1e-2, decoupled_weight_decay=True, weight_decay=0.1))]
+
+
+@pytest.mark.parametrize("dtype", [torch.complex128, torch.complex64], ids=["complex128", "complex64"])
+@pytest.mark.parametrize("name, kwargs", COMPLEX, ids=[n for n, _ in COMPLEX])
+def test_complex_parameters_are_pairs_of_reals_as_in_torch(name, kwargs, dtype):
+    """torch.optim steps a complex parameter as its real view (torch.view_as_real); so do the kernels."""
+    g = torch.Generator().manual_seed(0)
+    p0 = torch.randn(5, 3, dtype=dtype, generator=g)
+    grads = [torch.randn(5, 3, dtype=dtype, generator=g) for _ in range(12)]
+    out = []
+    for make in (lambda ps: getattr(torch.optim, name)(ps, foreach=False, **kwargs),
+                 lambda ps: OURS.get(name, getattr(oft, name))(ps, **kwargs)):
+        p = torch.nn.Parameter(p0.clone())
+        opt = make([p])
+        for gr in grads:
+            p.grad = gr.clone()
+            opt.step()
+        out.append(p.detach())
+        assert all(v.dtype == dtype for v in opt.state[p].values() if isinstance(v, torch.Tensor) and v.dim())
+    torch.testing.assert_close(out[1], out[0], **(F64_TOL if dtype == torch.complex128 else F32_TOL))
