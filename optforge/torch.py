@@ -43,8 +43,10 @@ domains (``Optimizer.check``), which are sometimes stricter than torch's: ``eps`
 ``momentum``, ``rho`` and ``alpha`` in [0, 1).
 
 Refused with a clear error: parameters or gradients on CUDA or any other non-CPU device (the device is
-named), sparse gradients and non-strided layouts, dtypes other than float32 and float64 (complex64 and
-complex128 are stepped as pairs of reals, their ``view_as_real`` view, as torch.optim does), ``capturable=True`` (a CUDA-graph option) and ``differentiable=True``
+named), sparse gradients and non-strided layouts, integer and boolean dtypes (complex64 and complex128 are
+stepped as pairs of reals, their ``view_as_real`` view, as torch.optim does; float16 and bfloat16 in float32,
+rounded back to the parameter's dtype with the state kept in it, as torch's fused CPU kernels do),
+``capturable=True`` (a CUDA-graph option) and ``differentiable=True``
 (the kernels update in place outside autograd).  ``foreach`` and ``fused`` only choose between torch's
 own code paths; they are accepted so that existing calls keep working and have no effect.
 
@@ -127,11 +129,14 @@ from optforge.runtime import StateInfo
 __all__ = ["SGD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "AdamW", "AMSGrad", "Adamax", "NAdam",
            "NAdamT1", "NAdamScheduled", "Lion", "optimizer_class"]
 
-SUPPORTED_DTYPES = (torch.float32, torch.float64, torch.complex64, torch.complex128)
+SUPPORTED_DTYPES = (torch.float32, torch.float64, torch.complex64, torch.complex128, torch.float16, torch.bfloat16)
+#: stepped in float32 and rounded back to their dtype each step, as torch's fused CPU kernels do
+_HALF = (torch.float16, torch.bfloat16)
 # The kernels' element dtype: a complex tensor is stepped as its real view (torch.view_as_real), pairs of
 # reals, as torch.optim's own algorithms treat complex parameters.
 _NUMPY_DTYPES = {torch.float32: np.dtype(np.float32), torch.float64: np.dtype(np.float64),
-                 torch.complex64: np.dtype(np.float32), torch.complex128: np.dtype(np.float64)}
+                 torch.complex64: np.dtype(np.float32), torch.complex128: np.dtype(np.float64),
+                 torch.float16: np.dtype(np.float32), torch.bfloat16: np.dtype(np.float32)}
 
 
 def _real_shape(p: torch.Tensor) -> tuple:
@@ -277,6 +282,8 @@ class _GroupPlan:
         self.spec, self.params, self.present, self.state_obj, self.buckets = spec, params, present, state_obj, buckets
         self.valid = True
         self.grads: list = []
+        self.staged: list = []
+        self.keep: list = []
 
     def holds(self, spec: _Spec, params: list, grads: list, state_obj) -> bool:
         """Whether the cached buckets still describe this step; fills each table's gradient addresses."""
@@ -435,7 +442,8 @@ class _KernelOptimizer(torch.optim.Optimizer):
                                "supported")
         if p.dtype not in SUPPORTED_DTYPES:
             raise TypeError(f"{owner}: {what} has dtype {p.dtype}; the kernels support torch.float32 and "
-                            "torch.float64 (and complex64/complex128, stepped as pairs of reals) only")
+                            "torch.float64 (complex64/complex128 as pairs of reals, float16/bfloat16 in float32) "
+                            "only")
         if p.is_inference():
             raise RuntimeError(f"{owner}: {what} is an inference tensor and cannot be updated in place")
 
@@ -534,14 +542,8 @@ class _KernelOptimizer(torch.optim.Optimizer):
             items.append((p, g))
         return spec, values, items
 
-    @staticmethod
-    def _strided(items: list) -> dict:
-        """A contiguous copy of each non-contiguous parameter (a transposed or sliced view): the kernels
-        step the copy, and ``_step`` writes it back into the parameter in place, so the parameter keeps
-        its strides and storage (as torch.optim's in-place update does)."""
-        return {p: p.detach().contiguous() for p, _ in items if not p.is_contiguous()}
 
-    def _build_plan(self, group: dict, spec: _Spec, items: list, strided: dict | None = None) -> _GroupPlan:
+    def _build_plan(self, group: dict, spec: _Spec, items: list) -> _GroupPlan:
         """Create missing state (as torch does on the first step), then bucket the parameters by dtype,
         step count and scalar state, each bucket's step and scalar-state tensors made 0-d views of one
         buffer (their values kept)."""
@@ -564,22 +566,42 @@ class _KernelOptimizer(torch.optim.Optimizer):
             keyed.setdefault((p.dtype, t, scalar_in, extra), []).append(k)
         positions = [i for i, p in enumerate(group["params"]) if p.grad is not None]  # items' places in the group
         buckets = []
+        staged: list[tuple[torch.Tensor, torch.Tensor]] = []  # (tensor, the copy the kernels step), written back
+        keep: list[torch.Tensor] = []  # float32 copies of half gradients, alive until the kernels ran
+
+        def stage(x: torch.Tensor) -> torch.Tensor:
+            """What the kernels address for ``x``: ``x`` itself, or a contiguous (for a strided view) or
+            float32 (for float16/bfloat16, the arithmetic of torch's fused CPU kernels) copy that ``_step``
+            writes back into ``x`` in place after the step, rounding to its dtype."""
+            if x.dtype not in _HALF and x.is_contiguous():
+                return x
+            copy_ = x.detach().to(dtype=torch.float32 if x.dtype in _HALF else x.dtype,
+                                  memory_format=torch.contiguous_format, copy=True)
+            staged.append((x, copy_))
+            return copy_
+
+        def read(g: torch.Tensor) -> torch.Tensor:
+            if g.dtype in _HALF:
+                keep.append(g.float())
+                return keep[-1]
+            return g
         for (dtype, t, scalar_in, extra), ks in keyed.items():
             ps = [items[k][0] for k in ks]
             states = [self.state[p] for p in ps] if required else [{} for _ in ps]
-            strided = strided or {}
-            table = Table(_NUMPY_DTYPES[dtype], ks, [(strided[p] if p in strided else p).data_ptr() for p in ps],
-                          [_real_shape(p) for p in ps],
-                          [[st[key].data_ptr() for key, _ in spec.elements] for st in states])
+            table = Table(_NUMPY_DTYPES[dtype], ks, [stage(p).data_ptr() for p in ps], [_real_shape(p) for p in ps],
+                          [[stage(st[key]).data_ptr() for key, _ in spec.elements] for st in states])
             step_buffer = self._shared_scalars(states, "step", t) if self._has_step else None
             scalar_buffers = [self._shared_scalars(states, key, x) for (key, _), x in zip(spec.scalar_state, scalar_in)]
             extra_buffers = [self._shared_scalars(states, key, x) for (key, _), x in zip(self._extra_state(), extra)]
             bucket = _Bucket(ps, [positions[k] for k in ks], table, step_buffer, scalar_buffers, extra_buffers, t,
                              scalar_in)
-            bucket.table.gptr[:] = [items[k][1].data_ptr() for k in ks]
+            bucket.table.gptr[:] = [read(items[k][1]).data_ptr() for k in ks]
             buckets.append(bucket)
         params = list(group["params"])
         plan = _GroupPlan(spec, params, [p.grad is not None for p in params], self.state, buckets)
+        plan.staged, plan.keep = staged, keep
+        if staged or keep:
+            plan.valid = False  # the copies are this step's: the next step checks and copies again
         for b in buckets:
             for p in b.params:
                 if required:
@@ -653,13 +675,11 @@ class _KernelOptimizer(torch.optim.Optimizer):
             todo.append((gi, group, spec, values, None, plan))
         updated = []
         for gi, group, spec, values, items, plan in todo:
-            strided = {}
             if plan is None:
-                strided = self._strided(items)
-                plan = plans[gi] = self._build_plan(group, spec, items, strided)
+                plan = plans[gi] = self._build_plan(group, spec, items)
                 keep = items  # holds contiguous copies of strided gradients until the kernels ran
                 plan.grads = [p.grad for p in group["params"]]
-                if strided or any(g is not p.grad for p, g in items):
+                if any(g is not p.grad for p, g in items):
                     plan.valid = False  # the copies are this step's: the next step checks everything again
             for b in plan.buckets:
                 t = b.t + 1
@@ -672,10 +692,10 @@ class _KernelOptimizer(torch.optim.Optimizer):
                     buffer.fill_(x)
                 self._update_extra_state(b.extra_buffers, values, spec)
                 updated.extend(b.params)
-            if strided:
+            if plan.staged:
                 with torch.no_grad():
-                    for p, copy_ in strided.items():
-                        p.copy_(copy_)  # in place, into the parameter's own strides
+                    for x, copy_ in plan.staged:
+                        x.copy_(copy_)  # in place, into the tensor's own strides and dtype (rounding)
         if updated:
             torch.autograd.graph.increment_version(updated)  # as torch's in-place updates would
         return loss

@@ -16,7 +16,7 @@ import warnings
 import pytest
 
 torch = pytest.importorskip("torch")
-pytest.importorskip("expecttest")  # common_optimizers imports it
+import expecttest  # noqa: E402,F401 - common_optimizers imports it; in the test extra, so never skipped
 
 from torch.testing._internal.common_optimizers import OptimizerErrorEnum, optim_db  # noqa: E402
 
