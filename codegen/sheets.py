@@ -895,8 +895,9 @@ def tex_missing(lang: str = "en") -> str | None:
         return None
     what = ", ".join(tools) if tools else "kotex.sty"
     return (f"cannot build the {lang} sheets: {what} not found; install TeX with "
-            f"`sudo apt-get install {DEBIAN_PACKAGES[lang]}`"
-            + ("" if lang == "ko" else f" (plus texlive-lang-korean for --lang ko)"))
+            f"`apt-get update && apt-get install -y {DEBIAN_PACKAGES[lang]}` as root"
+            + ("" if lang == "ko" else " (plus texlive-lang-korean for --lang ko)")
+            + "; in a checkout, `bash scripts/install-test-deps.sh` installs what is missing")
 
 
 _OVERFULL = re.compile(r"^Overfull \\[hv]box \((?P<pt>[\d.]+)pt too (?:wide|high)\).*$", re.M)
@@ -970,7 +971,8 @@ def check_tex(tex_path: Path, work_dir: Path, *, overfull_limit_pt: float = OVER
 def write_png(pdf: Path, out_dir: Path, pages: int = 4, dpi: int = 100) -> list[Path]:
     """PNG previews of a PDF's first ``pages`` pages (pdftoppm): ``<stem>-page1.png``, ..."""
     if shutil.which("pdftoppm") is None:
-        raise FileNotFoundError("pdftoppm not found; install it with `sudo apt-get install poppler-utils`")
+        raise FileNotFoundError("pdftoppm not found; install it with `apt-get update && apt-get install -y "
+                                "poppler-utils` as root (in a checkout: `bash scripts/install-test-deps.sh`)")
     written = []
     for page in range(1, pages + 1):
         target = Path(out_dir) / f"{Path(pdf).stem}-page{page}"

@@ -321,7 +321,8 @@ def test_missing_tex_says_what_to_install(monkeypatch, capsys):
     assert "texlive-latex-recommended latexmk texlive-lang-korean" in err
     assert sheets.main(["--lang", "en"]) != 0
     err = capsys.readouterr().err.strip()
-    assert "apt-get install texlive-latex-recommended latexmk" in err and "texlive-lang-korean for --lang ko" in err
+    assert "apt-get update && apt-get install -y texlive-latex-recommended latexmk" in err and "sudo" not in err
+    assert "texlive-lang-korean for --lang ko" in err and "bash scripts/install-test-deps.sh" in err
 
 
 TEX = sheets.tex_missing("en") is None
