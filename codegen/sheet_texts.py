@@ -166,10 +166,10 @@ EN: dict[str, str] = {
     "decayed running maximum of |g|": r"decayed running maximum of $|g|$",
     "added to |g| inside the max against division by zero":
         r"added to $|g|$ inside the max against division by zero",
-    "PyTorch: identical (eps inside the max).": r"PyTorch: identical ($\epsilon$ inside the max).",
-    "optax adamax and Keras Adamax add eps outside: m / (u + eps) with u = max(b2 u, |g|).":
-        r"optax \texttt{adamax} and Keras \texttt{Adamax} add $\epsilon$ outside: $m / (u + \epsilon)$ with "
-        r"$u = \max(\beta_2 u, |g|)$.",
+    "PyTorch and optax adamax: identical (eps inside the max).":
+        r"PyTorch and optax \texttt{adamax}: identical ($\epsilon$ inside the max).",
+    "Keras Adamax adds eps outside: m / (u + eps) with u = max(b2 u, |g|).":
+        r"Keras \texttt{Adamax} adds $\epsilon$ outside: $m / (u + \epsilon)$ with $u = \max(\beta_2 u, |g|)$.",
     "AMSGrad's running maximum vmax_t >= vmax_{t-1}, so sqrt(vmax) never decreases":
         r"AMSGrad's running maximum $v^{\max}_t \ge v^{\max}_{t-1}$, so $\sqrt{v^{\max}}$ never decreases",
     "the bias-corrected denominator sqrt(vmax_t/(1-b2^t)) can be smaller than the previous step's, because "
@@ -489,10 +489,10 @@ KO: dict[str, str] = {
     "added to |g| inside the max against division by zero":
         r"0으로 나누는 것을 방지하기 위해 max 안에서 $|g|$에 더하는 작은 상수",
     "exponentially weighted infinity norm of the gradients": "그래디언트의 지수 가중 무한 노름",
-    "PyTorch: identical (eps inside the max).": r"PyTorch: 동일합니다 ($\epsilon$은 max 안).",
-    "optax adamax and Keras Adamax add eps outside: m / (u + eps) with u = max(b2 u, |g|).":
-        r"optax \texttt{adamax}와 Keras \texttt{Adamax}는 $\epsilon$을 밖에 더합니다: "
-        r"$u = \max(\beta_2 u, |g|)$로 두고 $m / (u + \epsilon)$.",
+    "PyTorch and optax adamax: identical (eps inside the max).":
+        r"PyTorch와 optax \texttt{adamax}: 동일합니다 ($\epsilon$은 max 안).",
+    "Keras Adamax adds eps outside: m / (u + eps) with u = max(b2 u, |g|).":
+        r"Keras \texttt{Adamax}는 $\epsilon$을 밖에 더합니다: $u = \max(\beta_2 u, |g|)$로 두고 $m / (u + \epsilon)$.",
     "Adamax with b1 = 0 from zero state first moves by -lr g/(|g| + eps), about -lr sign(g)":
         r"$\beta_1 = 0$인 Adamax는 0인 상태에서 처음에 $-\eta g/(|g| + \epsilon)$, 대략 "
         r"$-\eta \operatorname{sign}(g)$만큼 움직입니다",

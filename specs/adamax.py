@@ -33,8 +33,8 @@ ADAMAX = Spec(
     torch_equivalent=TorchEquivalent("Adamax",
                                      {"lr": "lr", "betas": ("b1", "b2"), "eps": "eps"},
                                      {"weight_decay": 0.0}),
-    framework_notes=("PyTorch: identical (eps inside the max).",
-                     "optax adamax and Keras Adamax add eps outside: m / (u + eps) with u = max(b2 u, |g|)."),
+    framework_notes=("PyTorch and optax adamax: identical (eps inside the max).",
+                     "Keras Adamax adds eps outside: m / (u + eps) with u = max(b2 u, |g|)."),
     api_class="Adamax",
 )
 
