@@ -829,12 +829,33 @@ def render_sheet(spec: Spec, verdicts: Iterable, lang: str = "en", *, strict: bo
         from optforge.specs import SPECS
         registry = list(SPECS)
     context = sheet_context(spec, list(verdicts), texts, registry)
-    body = _render("sheet_body.tex.j2", sheet=context, h=texts, lang=lang, standalone=True)
+    body = _render("sheet_body.tex.j2", sheet=context, h=texts, lang=lang, standalone=True, variant=False)
     text = _render("sheet.tex.j2", header=generate.header("%", f"spec {spec.name!r} ({generate.spec_path(spec)})",
                                                           "sheet.tex.j2"),
                    body=body, lang=lang, h=texts, pdf_title=escape(f"{spec.title}: optforge equation sheet"))
     _check_texts(texts, strict, f"sheet {spec.name!r}")
     return text
+
+
+def root_of(spec: Spec, by_name: Mapping[str, Spec]) -> Spec:
+    """The base algorithm a spec is a variant of: its ``parent`` chain, followed within the registry."""
+    seen = {spec.name}
+    while spec.parent in by_name and spec.parent not in seen:
+        spec = by_name[spec.parent]
+        seen.add(spec.name)
+    return spec
+
+
+def grouped(specs: Sequence[Spec]) -> list[tuple[Spec, bool]]:
+    """The booklet's order: each base algorithm (in registry order), then its variants (``True``), so
+    the booklet reads as a few algorithms with their variants, not a catalogue of near-copies."""
+    by_name = {s.name: s for s in specs}
+    roots = list(dict.fromkeys(root_of(s, by_name).name for s in specs))
+    out = []
+    for root in roots:
+        out.append((by_name[root], False))
+        out.extend((s, True) for s in specs if s.name != root and root_of(s, by_name).name == root)
+    return out
 
 
 def render_booklet(specs: Iterable[Spec], verdicts: Iterable, lang: str = "en", *, strict: bool = False,
@@ -844,8 +865,8 @@ def render_booklet(specs: Iterable[Spec], verdicts: Iterable, lang: str = "en", 
     specs, verdicts = list(specs), list(verdicts)
     registry = [s.name for s in specs]
     bodies = [_render("sheet_body.tex.j2", sheet=sheet_context(s, verdicts, texts, registry), h=texts, lang=lang,
-                      standalone=False)
-              for s in specs]
+                      standalone=False, variant=variant)
+              for s, variant in grouped(specs)]
     text = _render("booklet.tex.j2", header=generate.header("%", "the spec registry (specs/__init__.py)",
                                                             "booklet.tex.j2"),
                    bodies=bodies, lang=lang, h=texts, pdf_title="optforge equation sheets",

@@ -30,7 +30,7 @@ SGD_MOMENTUM = Spec(
     torch_equivalent=TorchEquivalent("SGD", {"lr": "lr", "momentum": "mu"}, {"dampening": 0.0, "nesterov": False}),
     framework_notes=("PyTorch SGD(momentum) with dampening 0: identical, under a learning-rate schedule too; its "
                      "first buffer is the gradient itself, as mu 0 + g is here.",),
-    api_class="SGDMomentum", export=False,
+    api_class="SGDMomentum", export=False, parent="momentum",  # on the sheets, a form of the document's Momentum
 )
 
 SGD_NESTEROV = Spec(
@@ -44,7 +44,7 @@ SGD_NESTEROV = Spec(
     torch_equivalent=TorchEquivalent("SGD", {"lr": "lr", "momentum": "mu"}, {"dampening": 0.0, "nesterov": True}),
     framework_notes=("PyTorch SGD(momentum, nesterov=True) with dampening 0: identical, under a learning-rate "
                      "schedule too.",),
-    api_class="SGDNesterov", export=False,
+    api_class="SGDNesterov", export=False, parent="nag",
 )
 
 # torch's dampening scales the gradient into the buffer from the second step on: its first buffer is a

@@ -252,7 +252,9 @@ def test_every_spec_has_a_sheet_in_both_languages(rendered):
         assert {f"sheets/{lang}/{n}.tex" for n in SPECS} | {f"sheets/{lang}/booklet.tex"} == \
             {p for p in paths if p.startswith(f"sheets/{lang}/")}
         booklet = rendered[0][f"sheets/{lang}/booklet.tex"]
-        assert booklet.count(r"\section{") == len(SPECS) and r"\tableofcontents" in booklet
+        # every spec once: a base algorithm as a section, a variant as a subsection under it
+        assert booklet.count(r"\section{") + booklet.count(r"\subsection{") == len(SPECS)
+        assert r"\tableofcontents" in booklet
 
 
 def test_sheets_are_reproducible_and_carry_no_paths_or_dates(rendered, verdicts):
@@ -439,3 +441,18 @@ def test_a_users_texts_keep_their_words_and_typeset_their_math(verdicts):
     assert r"(g_t - m_t)^{2}" in en and r"(-m_t + g_t)" not in en, en
     # The built-in specs' texts are still translated on their own sheets.
     assert sheet_texts.KO["learning rate (step size)"] in sheets.render_sheet(SPECS["adam"], [], "ko")
+
+
+def test_the_booklet_groups_variants_under_their_base(rendered):
+    """Each base algorithm is a section; its variants (the parent chain) follow it as subsections."""
+    text = sheet(rendered, "booklet")
+    headings = re.findall(r"^\\(section|subsection)\{(.*)\}$", text, re.M)
+    sections = [t for kind, t in headings if kind == "section"]
+    assert sections[:4] == ["SGD", "Momentum", "NAG", "Adagrad"] and "Adam" in sections
+    assert len(sections) < len(headings) / 3  # a few algorithms, their variants under them
+    after_adam = [t for kind, t in headings[[t for _, t in headings].index("Adam") + 1:]]
+    assert after_adam[0] == "AdamW" and "Adam + torch.optim options" in after_adam[:20]
+    kinds = dict((t, kind) for kind, t in headings)
+    assert kinds["AdamW"] == kinds["NAdam"] == kinds["Heavy-ball SGD (torch.optim form)"] == "subsection"
+    # a standalone sheet of a variant is still a document of its own, with an unnumbered section
+    assert r"\section*{AdamW}" in sheet(rendered, "adamw")
