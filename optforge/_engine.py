@@ -385,8 +385,7 @@ class Table:
 
     def run(self, owner: Any, kernel_args: Sequence[float]) -> None:
         """One update of every tensor in the table (``gptr`` filled)."""
-        (owner._multi_parallel if self.parallel else owner._multi_serial)(
-            self.tensors, self.gptr, self.slices, self.like, *kernel_args)
+        self.kernel(owner)(self.tensors, self.gptr, self.slices, self.like, *kernel_args)
 
     def preload_job(self, owner: Any, kernel_args: Sequence[float]) -> tuple[tuple, tuple[Any, tuple]]:
         kernel = self.kernel(owner)

@@ -111,6 +111,7 @@ the tests; measured at most 3.1e-6 for the MLP).  For NAdam variants under a flo
 from __future__ import annotations
 
 import copy
+import functools
 import importlib
 from collections import OrderedDict
 import math
@@ -195,10 +196,19 @@ def _load_spec(name: str, internal_names: dict[str, str] | None = None) -> _Spec
                  tuple((key(s), s) for s in desc.scalar_state))
 
 
+@functools.lru_cache(maxsize=None)
 def _constructor_keywords(cls: type) -> frozenset[str]:
     import inspect
 
     return frozenset(inspect.signature(cls.__init__).parameters) - {"self", "params"}
+
+
+def _flag(owner: str, group: dict, key: str, where: str) -> bool:
+    """A group's boolean option (``amsgrad``, ``centered``, ...): False when absent, else exactly a bool."""
+    value = group.get(key, False)
+    if not isinstance(value, bool):
+        raise TypeError(f"{owner}: {where}: {key} must be True or False, got {value!r}")
+    return value
 
 
 def _scalar_dtype() -> torch.dtype:
@@ -263,12 +273,12 @@ class _Bucket:
     compiled call per step.  Their ``step`` (and scalar state) tensors are 0-d views of one buffer
     per key, so a step updates them all in one operation."""
 
-    __slots__ = ("params", "index", "table", "step_buffer", "scalar_buffers", "extra_buffers", "t", "scalar_in",
+    __slots__ = ("params", "index", "table", "step_buffer", "scalar_buffers", "t", "scalar_in",
                  "param_ptrs", "param_sizes")
 
-    def __init__(self, params, index, table, step_buffer, scalar_buffers, extra_buffers, t, scalar_in):
+    def __init__(self, params, index, table, step_buffer, scalar_buffers, t, scalar_in):
         self.params, self.index, self.table = params, index, table
-        self.step_buffer, self.scalar_buffers, self.extra_buffers = step_buffer, scalar_buffers, extra_buffers
+        self.step_buffer, self.scalar_buffers = step_buffer, scalar_buffers
         self.t, self.scalar_in = t, scalar_in
         self.param_ptrs = [p.data_ptr() for p in params]
         self.param_sizes = [p.numel() for p in params]
@@ -348,7 +358,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
             for group in self.param_groups:
                 spec, values = self._resolve(group, "")
                 scalar_in = tuple(float(info.init) for _, info in spec.scalar_state)
-                kernel_args, _ = spec.scalars(1, *self._kernel_hypers(values, group, 1), *scalar_in)
+                kernel_args, _ = spec.scalars(1, *values, *scalar_in)
                 by_dtype: dict[torch.dtype, list] = {}
                 for p in group["params"]:
                     by_dtype.setdefault(p.dtype, []).append(p)
@@ -410,10 +420,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
         values = []
         for h in spec.cls.hyperparameters:
             if h.api == "sign":  # the spec's runtime sign of the gradient is torch's maximize flag
-                maximize = group.get("maximize", False)
-                if not isinstance(maximize, bool):
-                    raise TypeError(f"{owner}: {where}: maximize must be True or False, got {maximize!r}")
-                values.append(-1.0 if maximize else 1.0)
+                values.append(-1.0 if _flag(owner, group, "maximize", where) else 1.0)
                 continue
             if h.api not in group:
                 raise KeyError(f"{owner}: {where} has no {h.api!r}")
@@ -468,9 +475,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
 
     def _required_keys(self, spec: _Spec) -> list[str]:
         keys = ["step"] if self._has_step else []
-        keys += [k for k, _ in spec.scalar_state] + [k for k, _ in self._extra_state()] + [k for k, _ in
-                                                                                           spec.elements]
-        return keys
+        return keys + [k for k, _ in spec.scalar_state] + [k for k, _ in spec.elements]
 
     def _check_state(self, p: torch.Tensor, state: dict, spec: _Spec, what: str, required: list[str]) -> None:
         """Existing state must be complete and fit the kernel (it may have been set by hand);
@@ -489,25 +494,13 @@ class _KernelOptimizer(torch.optim.Optimizer):
                 raise ValueError(f"{owner}: state[{k!r}] of {what} must be a contiguous CPU tensor of the "
                                  f"parameter's shape {tuple(p.shape)} and dtype {p.dtype}, got "
                                  f"{_describe(s)}")
-        for k in ["step"] * self._has_step + [k for k, _ in spec.scalar_state] + [k for k, _ in
-                                                                                 self._extra_state()]:
+        for k in ["step"] * self._has_step + [k for k, _ in spec.scalar_state]:
             s = state[k]
             if not isinstance(s, torch.Tensor) or s.numel() != 1 or s.device.type != "cpu":
                 raise ValueError(f"{owner}: state[{k!r}] of {what} must be a one-element CPU tensor, got "
                                  f"{_describe(s)}")
 
     # ------------------------------------------------------------------ stepping
-    def _extra_state(self) -> tuple[tuple[str, float], ...]:
-        """Scalar state kept only for torch's layout (not used by the kernel): (key, initial value)."""
-        return ()
-
-    def _update_extra_state(self, buffers: list, values: tuple[float, ...], spec: _Spec) -> None:
-        """Update the buffers of the ``_extra_state`` keys of a bucket after its step."""
-        pass
-
-    def _kernel_hypers(self, values: tuple[float, ...], group: dict, t: float) -> tuple[float, ...]:
-        return values
-
     def _element_init(self, info: StateInfo, group: dict) -> float:
         return info.init
 
@@ -516,8 +509,6 @@ class _KernelOptimizer(torch.optim.Optimizer):
             state["step"] = torch.tensor(0.0, dtype=_scalar_dtype())
         for k, info in spec.scalar_state:
             state[k] = torch.tensor(info.init, dtype=_scalar_dtype())
-        for k, init in self._extra_state():
-            state[k] = torch.tensor(init, dtype=_scalar_dtype())
         for k, info in spec.elements:
             state[k] = torch.full_like(p, self._element_init(info, group), memory_format=torch.contiguous_format)
 
@@ -551,7 +542,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
         keyed: dict[tuple, list] = {}
         for k, (p, g) in enumerate(items):
             if not required:  # like torch, plain SGD keeps no state
-                keyed.setdefault((p.dtype, 0.0, (), ()), []).append(k)
+                keyed.setdefault((p.dtype, 0.0, ()), []).append(k)
                 continue
             state = self.state[p]
             created = not all(key in state for key in required)
@@ -562,8 +553,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
             # without torch's 'step' (SGD), only whether this is the buffer's first step is known, and used
             t = float(state["step"].item()) if self._has_step else (0.0 if created else 1.0)
             scalar_in = tuple(float(state[key].item()) for key, _ in spec.scalar_state)
-            extra = tuple(float(state[key].item()) for key, _ in self._extra_state())
-            keyed.setdefault((p.dtype, t, scalar_in, extra), []).append(k)
+            keyed.setdefault((p.dtype, t, scalar_in), []).append(k)
         positions = [i for i, p in enumerate(group["params"]) if p.grad is not None]  # items' places in the group
         buckets = []
         staged: list[tuple[torch.Tensor, torch.Tensor]] = []  # (tensor, the copy the kernels step), written back
@@ -585,16 +575,14 @@ class _KernelOptimizer(torch.optim.Optimizer):
                 keep.append(g.float())
                 return keep[-1]
             return g
-        for (dtype, t, scalar_in, extra), ks in keyed.items():
+        for (dtype, t, scalar_in), ks in keyed.items():
             ps = [items[k][0] for k in ks]
             states = [self.state[p] for p in ps] if required else [{} for _ in ps]
             table = Table(_NUMPY_DTYPES[dtype], ks, [stage(p).data_ptr() for p in ps], [_real_shape(p) for p in ps],
                           [[stage(st[key]).data_ptr() for key, _ in spec.elements] for st in states])
             step_buffer = self._shared_scalars(states, "step", t) if self._has_step else None
             scalar_buffers = [self._shared_scalars(states, key, x) for (key, _), x in zip(spec.scalar_state, scalar_in)]
-            extra_buffers = [self._shared_scalars(states, key, x) for (key, _), x in zip(self._extra_state(), extra)]
-            bucket = _Bucket(ps, [positions[k] for k in ks], table, step_buffer, scalar_buffers, extra_buffers, t,
-                             scalar_in)
+            bucket = _Bucket(ps, [positions[k] for k in ks], table, step_buffer, scalar_buffers, t, scalar_in)
             bucket.table.gptr[:] = [read(items[k][1]).data_ptr() for k in ks]
             buckets.append(bucket)
         params = list(group["params"])
@@ -683,14 +671,13 @@ class _KernelOptimizer(torch.optim.Optimizer):
                     plan.valid = False  # the copies are this step's: the next step checks everything again
             for b in plan.buckets:
                 t = b.t + 1
-                kernel_args, scalar_out = spec.scalars(t, *self._kernel_hypers(values, group, t), *b.scalar_in)
+                kernel_args, scalar_out = spec.scalars(t, *values, *b.scalar_in)
                 b.table.run(spec.cls, kernel_args)
                 b.t, b.scalar_in = t, tuple(scalar_out)
                 if b.step_buffer is not None:
                     b.step_buffer.fill_(t)
                 for buffer, x in zip(b.scalar_buffers, scalar_out):
                     buffer.fill_(x)
-                self._update_extra_state(b.extra_buffers, values, spec)
                 updated.extend(b.params)
             if plan.staged:
                 with torch.no_grad():
@@ -976,10 +963,10 @@ class Adagrad(_KernelOptimizer):
                     self._init_state(p, self.state[p], self._spec, group)
 
     def _check_extra(self, group, where):
-        for key in ("initial_accumulator_value",):
-            x = _number(group.get(key, 0))
-            if isinstance(x, bool) or not isinstance(x, (int, float)) or not (0 <= x < math.inf):
-                raise ValueError(f"{self._owner}: {where}: {key}={group.get(key)!r} must be a finite number >= 0")
+        x = _number(group.get("initial_accumulator_value", 0))
+        if isinstance(x, bool) or not isinstance(x, (int, float)) or not (0 <= x < math.inf):
+            raise ValueError(f"{self._owner}: {where}: initial_accumulator_value="
+                             f"{group.get('initial_accumulator_value')!r} must be a finite number >= 0")
 
     def _element_init(self, info, group):
         return float(_number(group["initial_accumulator_value"]))
@@ -1023,9 +1010,7 @@ class RMSprop(_KernelOptimizer):
     _fixed = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
 
     def _spec_for(self, group, where):
-        centered = group.get("centered", False)
-        if not isinstance(centered, bool):
-            raise TypeError(f"{self._owner}: {where}: centered must be True or False, got {centered!r}")
+        centered = _flag(self._owner, group, "centered", where)
         momentum = _number(group.get("momentum", 0))
         return self._specs[(centered, not (isinstance(momentum, (int, float)) and momentum == 0))]
 
@@ -1054,14 +1039,8 @@ class _AdamFamily(_KernelOptimizer):
     _specs: dict[bool, _Spec] = {}
 
     def _spec_for(self, group, where):
-        amsgrad = group.get("amsgrad", False)
-        if not isinstance(amsgrad, bool):
-            raise TypeError(f"{self._owner}: {where}: amsgrad must be True or False, got {amsgrad!r}")
-        decoupled = group.get("decoupled_weight_decay", False)
-        if not isinstance(decoupled, bool):
-            raise TypeError(f"{self._owner}: {where}: decoupled_weight_decay must be True or False, got "
-                            f"{decoupled!r}")
-        return (_ADAMW_SPECS if decoupled else self._specs)[amsgrad]
+        amsgrad = _flag(self._owner, group, "amsgrad", where)
+        return (_ADAMW_SPECS if _flag(self._owner, group, "decoupled_weight_decay", where) else self._specs)[amsgrad]
 
     def _all_specs(self):
         return list(self._specs.values())
@@ -1140,11 +1119,7 @@ class _NAdamFamily(_KernelOptimizer):
     _specs: dict[bool, _Spec] = {}
 
     def _spec_for(self, group, where):
-        decoupled = group.get("decoupled_weight_decay", False)
-        if not isinstance(decoupled, bool):
-            raise TypeError(f"{self._owner}: {where}: decoupled_weight_decay must be True or False, got "
-                            f"{decoupled!r}")
-        return self._specs[decoupled]
+        return self._specs[_flag(self._owner, group, "decoupled_weight_decay", where)]
 
     def _all_specs(self):
         return list(self._specs.values())

@@ -54,6 +54,11 @@ def _prepend(spec: Spec, name: str, title: str, hyper: Hyperparameter, assign: A
     return dataclasses.replace(base, assignments=(assign,) + spec.assignments, source=base.source)
 
 
+def _reduces_to(new: Spec, values: dict, suffix: str, base: Spec, name: str, statement: str) -> Equivalent:
+    """The property ``name``: ``new`` with ``values`` substituted (spec ``<new>_<suffix>``) is ``base``."""
+    return Equivalent(name, a=new.substitute(values, f"{new.name}_{suffix}"), b=base, statement=statement)
+
+
 def _negated_gradient(spec: Spec) -> Spec:
     """The base on -f: the same update with the gradient -g (what maximising f by minimising -f runs)."""
     return dataclasses.replace(spec.variant(f"{spec.name}_on_minus_f"),
@@ -67,10 +72,9 @@ def maximize(spec: Spec, name: str | None = None, title: str | None = None,
     new = _prepend(spec, name, title or f"{spec.title} (signed gradient)", SIGN,
                    Assign(GRAD, SIGN.symbol * GRAD, "the gradient times the sign (-1: maximize)"), **changes)
     return new, [
-        Equivalent(f"{name}_sign_1_is_{spec.name}", a=new.substitute({"sgn": 1}, f"{name}_sign_1"), b=spec,
-                   statement=STATEMENT_NEUTRAL_SIGN),
-        Equivalent(f"{name}_sign_minus_1_is_{spec.name}_on_minus_f", a=new.substitute({"sgn": -1}, f"{name}_sign_m1"),
-                   b=_negated_gradient(spec), statement=STATEMENT_ASCENT),
+        _reduces_to(new, {"sgn": 1}, "sign_1", spec, f"{name}_sign_1_is_{spec.name}", STATEMENT_NEUTRAL_SIGN),
+        _reduces_to(new, {"sgn": -1}, "sign_m1", _negated_gradient(spec),
+                    f"{name}_sign_minus_1_is_{spec.name}_on_minus_f", STATEMENT_ASCENT),
     ]
 
 
@@ -80,8 +84,7 @@ def l2_weight_decay(spec: Spec, name: str | None = None, title: str | None = Non
     name = name or f"{spec.name}_l2"
     new = _prepend(spec, name, title or f"{spec.title} (L2 weight decay)", L2,
                    Assign(GRAD, GRAD + L2.symbol * THETA, "the gradient plus the L2 term"), **changes)
-    return new, [Equivalent(f"{name}_no_decay_is_{spec.name}", a=new.substitute({"wd": 0}, f"{name}_wd0"), b=spec,
-                            statement=STATEMENT_NO_DECAY)]
+    return new, [_reduces_to(new, {"wd": 0}, "wd0", spec, f"{name}_no_decay_is_{spec.name}", STATEMENT_NO_DECAY)]
 
 
 def decoupled_weight_decay(spec: Spec, name: str | None = None, title: str | None = None,
@@ -95,8 +98,7 @@ def decoupled_weight_decay(spec: Spec, name: str | None = None, title: str | Non
     new = _prepend(spec, name, title or f"{spec.title} (decoupled weight decay)", DECOUPLED,
                    Assign(THETA, THETA * (1 - lr * DECOUPLED.symbol), "decay the parameters before the step"),
                    **changes)
-    return new, [Equivalent(f"{name}_no_decay_is_{spec.name}", a=new.substitute({"lam": 0}, f"{name}_lam0"), b=spec,
-                            statement=STATEMENT_NO_DECAY)]
+    return new, [_reduces_to(new, {"lam": 0}, "lam0", spec, f"{name}_no_decay_is_{spec.name}", STATEMENT_NO_DECAY)]
 
 
 def _class_name(name: str) -> str:
@@ -117,7 +119,6 @@ def torch_options(spec: Spec, l2: bool = True, **changes) -> tuple[Spec, list[Pr
     # it applies to the raw gradient and the L2 term is added after it, as torch.optim does.
     decayed, properties = l2_weight_decay(spec, f"{name}_l2", **changes)
     new, more = maximize(decayed, name, title, **changes)
-    both = new.substitute({"sgn": 1, "wd": 0}, f"{name}_neutral")
     return new, properties + more + [
-        Equivalent(f"{name}_neutral_is_{spec.name}", a=both, b=spec,
-                   statement="with sign 1 and weight_decay = 0, one step is the base optimizer's step")]
+        _reduces_to(new, {"sgn": 1, "wd": 0}, "neutral", spec, f"{name}_neutral_is_{spec.name}",
+                    "with sign 1 and weight_decay = 0, one step is the base optimizer's step")]
