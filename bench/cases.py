@@ -195,15 +195,16 @@ def torch_tensors(params: list[np.ndarray], grads: list[np.ndarray], copy_grads:
 
 
 def torch_optimizer(info: OptimizerInfo, params: list[np.ndarray], grads: list[np.ndarray], mode: str,
-                    copy_grads: bool = True):
+                    copy_grads: bool = True, options: dict[str, Any] | None = None):
     """torch.optim's equivalent of ``info`` (``mode``: single, foreach or fused) on copies of
-    ``params``, after one step; None where torch has no such mode for it."""
+    ``params``, after one step; None where torch has no such mode for it.  ``options``: more torch
+    keywords (``weight_decay``, ``maximize``)."""
     if torch is None or info.torch is None:
         return None
     flags = {"single": {"foreach": False}, "foreach": {"foreach": True}, "fused": {"fused": True}}[mode]
     try:
-        opt = getattr(torch.optim, info.torch.cls)(torch_tensors(params, grads, copy_grads), **info.torch_kwargs(),
-                                                   **flags)
+        opt = getattr(torch.optim, info.torch.cls)(torch_tensors(params, grads, copy_grads),
+                                                   **{**info.torch_kwargs(), **(options or {})}, **flags)
         opt.step()
     except (TypeError, RuntimeError, ValueError):  # no such mode for this algorithm (e.g. fused NAdam)
         return None
@@ -211,7 +212,7 @@ def torch_optimizer(info: OptimizerInfo, params: list[np.ndarray], grads: list[n
 
 
 def optforge_torch_optimizer(info: OptimizerInfo, params: list[np.ndarray], grads: list[np.ndarray],
-                             copy_grads: bool = True):
+                             copy_grads: bool = True, options: dict[str, Any] | None = None):
     """The drop-in ``optforge.torch.<torch class>`` built with torch's keyword arguments, after one
     step; None where there is none or it refuses them."""
     if torch is None or info.torch is None:
@@ -224,7 +225,7 @@ def optforge_torch_optimizer(info: OptimizerInfo, params: list[np.ndarray], grad
     if cls is None:
         return None
     try:
-        opt = cls(torch_tensors(params, grads, copy_grads), **info.torch_kwargs())
+        opt = cls(torch_tensors(params, grads, copy_grads), **{**info.torch_kwargs(), **(options or {})})
         opt.step()
     except (TypeError, ValueError):  # an option the drop-in refuses
         return None

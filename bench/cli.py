@@ -37,6 +37,9 @@ def parser() -> argparse.ArgumentParser:
                    help="only the torch-engine comparison: optforge.torch vs torch fused vs opt.step(grads) vs "
                         "DeepSpeed's CPU Adam, float32, 2 threads (writes dropin.md and dropin.json)")
     p.add_argument("--no-deepspeed", action="store_true", help="--dropin without DeepSpeed")
+    p.add_argument("--torch-options", action="store_true",
+                   help="--dropin with L2 weight_decay and maximize=True on every method (torch's gradient "
+                        "options; DeepSpeed, which has no maximize, is left out)")
     p.add_argument("--optimizers", nargs="+", metavar="NAME", help="spec names (default: all; with --dropin: "
                    + " ".join(dropin.OPTIMIZERS) + ")")
     p.add_argument("--sizes", nargs="*", type=float, metavar="N",
@@ -73,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in names if n not in optforge.OPTIMIZERS]
     if unknown:
         ap.error(f"unknown optimizer(s) {unknown}; known: {sorted(optforge.OPTIMIZERS)}")
+    if args.torch_options and not args.dropin:
+        ap.error("--torch-options is an option of --dropin")
     if args.dropin:  # 24 cases of 3 or 4 methods, up to 25.6e6 elements: --quick takes fewer rounds
         rounds = args.repeats or (3 if args.quick else 11)
         batch_s = (args.batch_ms or (1.0 if args.quick else 3.0)) / 1e3
@@ -104,13 +109,15 @@ def run_dropin(args, names: list[str], rounds: int, batch_s: float) -> int:
         print("error: --dropin needs torch (pip install -e '.[bench]')", file=sys.stderr)
         return 2
     start_time = time.perf_counter()
-    title = f"optforge benchmark --dropin{' --quick' if args.quick else ''}"
+    title = (f"optforge benchmark --dropin{' --quick' if args.quick else ''}"
+             f"{' --torch-options' if args.torch_options else ''}")
     print(f"# {title}\n\nMachine: {report.machine()}.", flush=True)
     load_before = _load()
     cases = dropin.default_cases(args.lists, None if args.sizes is None else [int(s) for s in args.sizes])
     disturbance = Disturbance()
     measured, notes = dropin.run(names, cases, rounds, batch_s, args.wait_quiet, disturbance,
-                                 use_deepspeed=not args.no_deepspeed)
+                                 use_deepspeed=not args.no_deepspeed,
+                                 options=dropin.TORCH_OPTIONS if args.torch_options else None)
     table = dropin.rows(measured)
     unreliable, text = _header(title, load_before, _load(), disturbance, args.wait_quiet)
     verdicts = dropin.verdicts(table, unreliable)
@@ -123,10 +130,11 @@ def run_dropin(args, names: list[str], rounds: int, batch_s: float) -> int:
     text.append(f"Total benchmark time: {time.perf_counter() - start_time:.0f} s.")
     report_text = "\n".join(text) + "\n"
     print("\n".join(text[3:]))
-    _write(args.out, "dropin", report_text, {"machine": report.machine(), "rows": table, "verdicts": verdicts,
+    stem = "dropin-torch-options" if args.torch_options else "dropin"
+    _write(args.out, stem, report_text, {"machine": report.machine(), "rows": table, "verdicts": verdicts,
                                              "unreliable": unreliable, "disturbance": disturbance.summary(),
                                              "notes": notes})
-    print(f"wrote {args.out / 'dropin.md'}, {args.out / 'dropin.json'}", file=sys.stderr)
+    print(f"wrote {args.out / (stem + '.md')}, {args.out / (stem + '.json')}", file=sys.stderr)
     return 0
 
 

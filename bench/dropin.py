@@ -9,7 +9,9 @@
   ``import deepspeed`` works; its CPU op is compiled with g++ on first use, about two minutes).
 
 The keyword arguments are the generated module's torch equivalent (``DESCRIPTION.torch``) at the
-spec's default hyperparameters, so all four compute the same update."""
+spec's default hyperparameters, so all four compute the same update.  ``--torch-options`` adds
+:data:`TORCH_OPTIONS` (L2 ``weight_decay``, or AdamW's own, and ``maximize=True``) to every method: the
+NumPy class then runs the ``<base>_torch`` form too; DeepSpeed, which has no ``maximize``, is left out."""
 
 from __future__ import annotations
 
@@ -34,6 +36,15 @@ SINGLE_SIZES = [10**3, 10**7]
 THREADS = 2
 
 METHODS = ("optforge.torch", "torch fused", "opt.step(grads)", "DeepSpeed")
+#: ``--torch-options``: torch.optim's gradient options switched on (AdamW keeps its decoupled weight decay)
+TORCH_OPTIONS = {"weight_decay": 1e-4, "maximize": True}
+
+
+def options_for(info: OptimizerInfo, options: dict[str, Any] | None) -> dict[str, Any]:
+    """The options for one optimizer: AdamW's weight_decay is its own hyperparameter, kept at its default."""
+    if not options:
+        return {}
+    return {k: v for k, v in options.items() if not (k == "weight_decay" and info.torch.cls == "AdamW")}
 
 
 def optforge_torch_error() -> str | None:
@@ -66,25 +77,31 @@ def _deepspeed_optimizer(ds_cls, info: OptimizerInfo, params, grads):
 
 
 def dropin_case(info: OptimizerInfo, size: str, params: list[np.ndarray], grads: list[np.ndarray],
-                ds_cls=None) -> Case:
-    """The four methods on copies of ``params`` (the gradients are shared: every method only reads them)."""
+                ds_cls=None, options: dict[str, Any] | None = None) -> Case:
+    """The four methods on copies of ``params`` (the gradients are shared: every method only reads them),
+    with torch's ``options`` added to every method's keywords."""
     total = sum(p.size for p in params)
     case = Case(info.name, "float32", size, total, info.bytes_per_element(4))
     set_threads(THREADS)
-    dropin = optforge_torch_optimizer(info, params, grads, copy_grads=False)
+    options = options_for(info, options)
+    dropin = optforge_torch_optimizer(info, params, grads, copy_grads=False, options=options)
     if dropin is not None:
         case.methods.append(Method("optforge.torch", THREADS, dropin.step))
     for mode in ("fused", "foreach"):
-        topt = torch_optimizer(info, params, grads, mode, copy_grads=False)
+        topt = torch_optimizer(info, params, grads, mode, copy_grads=False, options=options)
         if topt is not None:
             case.methods.append(Method(f"torch {mode}", THREADS, topt.step))
             break
-    opt = info.cls([p.copy() for p in params])
+    opt = info.cls([p.copy() for p in params], **options)
     case.methods.append(Method("opt.step(grads)", THREADS, lambda: opt.step(grads)))
-    if ds_cls is not None and info.torch.cls in ("Adam", "AdamW"):
+    if ds_cls is not None and info.torch.cls in ("Adam", "AdamW") and not options.get("maximize"):
         dso = _deepspeed_optimizer(ds_cls, info, params, grads)
         case.methods.append(Method("DeepSpeed", THREADS, dso.step))
     return case
+
+
+def options_text(options: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in options.items())
 
 
 def rows(cases: list[Case]) -> list[dict[str, Any]]:
@@ -147,7 +164,8 @@ def markdown_table(table: list[dict[str, Any]]) -> str:
 
 
 def run(names: list[str], cases: list[tuple[str, list[tuple[int, ...]]]], rounds: int, batch_s: float,
-        wait_quiet_s: float, disturbance: Disturbance, use_deepspeed: bool = True) -> tuple[list[Case], list[str]]:
+        wait_quiet_s: float, disturbance: Disturbance, use_deepspeed: bool = True,
+        options: dict[str, Any] | None = None) -> tuple[list[Case], list[str]]:
     """Measure every optimizer on every case; returns the cases and notes for the report."""
     from bench.cases import optimizer_info
 
@@ -156,6 +174,10 @@ def run(names: list[str], cases: list[tuple[str, list[tuple[int, ...]]]], rounds
     if error:
         notes.append(f"optforge.torch is unavailable, its column is empty: {error}")
     ds_cls = None
+    if options:
+        notes.append(f"torch.optim options on every method: {options_text(options)} (AdamW keeps its own "
+                     "weight_decay); DeepSpeed has no maximize and is left out")
+        use_deepspeed = False
     if use_deepspeed and any(optimizer_info(n).torch and optimizer_info(n).torch.cls in ("Adam", "AdamW")
                              for n in names):
         os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))  # DeepSpeed's own OpenMP runtime
@@ -169,13 +191,13 @@ def run(names: list[str], cases: list[tuple[str, list[tuple[int, ...]]]], rounds
         for name in names:
             info = optimizer_info(name)
             try:
-                case = dropin_case(info, size, params, grads, ds_cls)
+                case = dropin_case(info, size, params, grads, ds_cls, options)
             except Exception as e:  # noqa: BLE001 - e.g. DeepSpeed's op failing to build: say so, go on
                 notes.append(f"{name} {size}: {type(e).__name__}: {e}")
                 if ds_cls is None:
                     raise
                 ds_cls = None
-                case = dropin_case(info, size, params, grads, None)
+                case = dropin_case(info, size, params, grads, None, options)
             if wait_quiet_s > 0:
                 wait_for_quiet(wait_quiet_s)
             measure(case.methods, rounds, batch_s, max_busy=targets.BUSY_CORES_LIMIT if wait_quiet_s > 0 else None,

@@ -72,7 +72,22 @@ def check_main(argv: list[str] | None = None, prog: str = "optforge-check") -> i
     parser = argparse.ArgumentParser(prog=prog, description=check_main.__doc__, formatter_class=RAW,
                                      epilog=f"example:\n  {prog} -v      # also print each property's statement and detail")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each verdict's detail")
+    mutation = parser.add_argument_group("mutation testing (codegen/mutants.py)")
+    mutation.add_argument("--mutants", action="store_true",
+                          help="change each authored assignment structurally, one change at a time, and report "
+                               "per spec which changes the properties catch (the prover's kill rate)")
+    mutation.add_argument("--spec", nargs="+", metavar="NAME", help="only the assignments of these specs")
+    mutation.add_argument("--file", type=Path, help="mutate a spec file of your own instead of the built-ins")
+    mutation.add_argument("--sample", type=int, metavar="N", help="a random sample of N mutants (--seed)")
+    mutation.add_argument("--seed", type=int, default=0)
+    mutation.add_argument("--jobs", type=int, help="worker processes (default: the CPU count)")
+    mutation.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                          help="seconds per mutant; a mutant whose check runs longer counts as survived")
     args = parser.parse_args(argv)
+    if args.mutants:
+        return _mutants(args)
+    if args.spec or args.file or args.sample:
+        parser.error("--spec, --file and --sample are options of --mutants")
     from optforge.specs import PROPERTIES
 
     verdicts = _run_properties(PROPERTIES)
@@ -84,6 +99,34 @@ def check_main(argv: list[str] | None = None, prog: str = "optforge-check") -> i
     except prover.ProofError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _mutants(args) -> int:
+    from . import mutants
+
+    if args.file is not None:
+        if not args.file.is_file():
+            print(f"error: {args.file}: no such file", file=sys.stderr)
+            return 2
+        loader, files = mutants.user_loader(args.file), [args.file]
+    else:
+        loader, files = mutants._builtin_loader, None
+    start = time.perf_counter()
+    try:
+        outcomes = mutants.run(loader, only=args.spec, sample=args.sample, seed=args.seed, jobs=args.jobs,
+                               timeout=args.timeout, files=files,
+                               progress=lambda line: print(line, file=sys.stderr, flush=True))
+    except Exception as e:  # a spec file that does not build: say so, as optforge spec does
+        if type(e).__name__ not in ("SpecError", "UserSpecError"):
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if not outcomes:
+        print("error: no mutants: no authored assignment matched" + (f" --spec {' '.join(args.spec)}"
+                                                                     if args.spec else ""), file=sys.stderr)
+        return 2
+    print(mutants.report(outcomes, time.perf_counter() - start))
     return 0
 
 
@@ -115,7 +158,7 @@ def regenerate_main(argv: list[str] | None = None, prog: str = "optforge-regener
     except prover.ProofError as e:
         print(f"error: refusing to generate anything:\n{e}", file=sys.stderr)
         return 1
-    files = generate.render_package(SPECS.values())
+    files = generate.render_package(SPECS.values(), PROPERTIES)
     sheet_files, missing = sheets.render_all(SPECS.values(), verdicts)
     files += sheet_files
     for lang, texts in missing.items():

@@ -20,7 +20,7 @@ import jinja2
 import sympy as sp
 
 from optforge import runtime
-from optforge.specs.language import Spec
+from optforge.specs.language import Equivalent, Spec
 
 from . import printing
 from .lower import LoweredKernel, lower
@@ -190,9 +190,54 @@ def describe(spec: Spec, kernel: LoweredKernel | None = None) -> runtime.KernelD
         ops=runtime.OpCounts(add=ops.add, mul=ops.mul, div=ops.div, sqrt=ops.sqrt, other=ops.other), torch=torch)
 
 
-def render_kernel_module(spec: Spec, command: str = REGENERATE_COMMAND, kernel: LoweredKernel | None = None
-                         ) -> Rendered:
+def checkpoint_property(spec: Spec, properties: Iterable) -> Equivalent | None:
+    """The property declared with ``checkpoint=True`` whose ``b`` is ``spec`` (or its stored-gradient
+    form, which is what the kernels run): the change of variables of torch's checkpoints."""
+    names = {spec.name, spec.stored_gradient_form().name}
+    found = [p for p in properties if isinstance(p, Equivalent) and p.checkpoint and p.b.name in names]
+    if len(found) > 1:
+        raise spec.error(spec.name, f"more than one checkpoint conversion: {[p.name for p in found]}")
+    return found[0] if found else None
+
+
+def checkpoint_info(spec: Spec, prop: Equivalent | None) -> dict | None:
+    """What the template prints for ``prop``'s conversion: both directions as Python expressions
+    over the torch state keys (resp. the spec's state names) and the hyperparameters."""
+    if prop is None:
+        return None
+    if prop.a.torch_equivalent is None:
+        raise spec.error(spec.name, f"checkpoint property {prop.name!r}: spec {prop.a.name!r} has no torch "
+                                    "equivalent whose checkpoints it would describe")
+    b_of_a, a_of_b = prop.checkpoint_conversion()
+    torch_key = {s.name: s.torch_name or s.name for s in prop.a.element_state}
+    to_key = {s.symbol: sp.Symbol(torch_key[s.name]) for s in prop.a.element_state}
+    hyper_names = {h.name for h in spec.hyperparameters}
+    used: set[str] = set()
+    nonzero: set[str] = set()
+    for expr in list(b_of_a.values()) + list(a_of_b.values()):
+        for sym in expr.free_symbols:
+            if sym.name in hyper_names:
+                used.add(sym.name)
+        nonzero |= {sym.name for sym in sp.denom(sp.together(expr)).free_symbols if sym.name in hyper_names}
+    unknown = {sym.name for e in b_of_a.values() for sym in e.free_symbols} - used - {s.name for s in to_key}
+    if unknown:
+        raise spec.error(spec.name, f"checkpoint property {prop.name!r} uses {sorted(unknown)}, which are not "
+                                    f"hyperparameters of {spec.name!r}")
+    state = [(name, next(str(to_key[sym]) for sym in expr.free_symbols if sym in to_key))
+             for name, expr in b_of_a.items()]
+    return dict(
+        property=prop.name, torch_class=prop.a.torch_equivalent.cls, state=tuple(state),
+        hypers=tuple(sorted(used)), nonzero=tuple(sorted(nonzero)),
+        from_args=[key for _, key in state], to_args=[name for name, _ in state],
+        from_lines=[(name, sp.pycode(expr.xreplace(to_key))) for name, expr in b_of_a.items()],
+        to_lines=[(torch_key[name], sp.pycode(expr)) for name, expr in a_of_b.items()],
+        text="; ".join(f"{name} = {sp.sstr(expr.xreplace(to_key))}" for name, expr in b_of_a.items()))
+
+
+def render_kernel_module(spec: Spec, command: str = REGENERATE_COMMAND, kernel: LoweredKernel | None = None,
+                         properties: Iterable = ()) -> Rendered:
     kernel = kernel or lower(spec)
+    checkpoint = checkpoint_info(spec, checkpoint_property(spec, properties))
     desc = describe(spec, kernel)
     hyper_info = [dict(name=h.name, api=h.api, index=h.index, default=repr(h.default), lo=_float(h.lo),
                        hi=_float(h.hi), lo_open=h.lo_open, hi_open=h.hi_open, meaning=h.meaning)
@@ -221,8 +266,10 @@ def render_kernel_module(spec: Spec, command: str = REGENERATE_COMMAND, kernel: 
                        f"The document's parameters are {to_document_text}; see document_params().")
     spec_lines = [f"{a.name} = {sp.sstr(a.expr)}" for a in spec.assignments]
     name, states = spec.name, list(kernel.element_state)
-    all_names = [spec.api_class, name, "DESCRIPTION"] + [f"{name}_{k}" for k in (
+    all_names = [spec.api_class, name, "DESCRIPTION", "CHECKPOINT"] + [f"{name}_{k}" for k in (
         "scalars", "serial", "parallel", "multi_slice", "multi_serial", "multi_parallel")]
+    if checkpoint:
+        all_names += [f"{name}_from_checkpoint", f"{name}_to_checkpoint"]
     text = environment().get_template("kernel.py.j2").render(
         header=header("#", f"spec {spec.name!r} ({spec_path(spec)})", "kernel.py.j2", command),
         contract=runtime.CONTRACT_VERSION, all_names=all_names,
@@ -238,14 +285,18 @@ def render_kernel_module(spec: Spec, command: str = REGENERATE_COMMAND, kernel: 
                      offset=runtime.column("offset"), state=runtime.STATE_COLUMN),
         plain_defaults=[f"{h['name']}={h['default']}" for h in hyper_info],
         to_document=to_document, to_document_text=to_document_text,
-        stored_name=stored_name, to_document_hypers=to_document_hypers)
+        stored_name=stored_name, to_document_hypers=to_document_hypers, checkpoint=checkpoint)
     return Rendered(f"{spec.name}.py", text)
 
 
-def render_package(specs: Iterable[Spec]) -> list[Rendered]:
-    """Every file of ``generated/``: a module per spec and the package's ``__init__``."""
-    specs = [s for s in specs if s.api_class]
-    files = [render_kernel_module(s) for s in specs]
+def render_package(specs: Iterable[Spec], properties: Iterable | None = None) -> list[Rendered]:
+    """Every file of ``generated/``: a module per spec and the package's ``__init__``; ``properties``
+    (default: the built-in ones, ``optforge.specs.PROPERTIES``) are read for the checkpoint conversions
+    they declare."""
+    if properties is None:
+        from optforge.specs import PROPERTIES as properties
+    specs, properties = [s for s in specs if s.api_class], list(properties)
+    files = [render_kernel_module(s, properties=properties) for s in specs]
     init = environment().get_template("package_init.py.j2").render(
         header=header("#", "the spec registry (specs/__init__.py)", "package_init.py.j2"),
         modules=[dict(name=s.name, class_name=s.api_class) for s in specs if s.export],

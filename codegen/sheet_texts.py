@@ -565,12 +565,14 @@ KO.update({
         r"자체이며, 여기서도 $\mu \cdot 0 + g$입니다.",
     "PyTorch SGD(momentum, nesterov=True) with dampening 0: identical, under a learning-rate schedule too.":
         r"PyTorch \texttt{SGD(momentum, nesterov=True)} (dampening 0): 학습률 스케줄에서도 동일합니다.",
-    "with v = lr buf (at an unchanged lr), one step of torch's form is one step of the document's Momentum":
-        r"$v = \eta b$로 두면 (학습률이 바뀌지 않는 동안) torch 형태의 한 스텝은 문서의 Momentum 한 스텝과 같습니다",
+    "with v = lr buf (at an unchanged lr), one step of torch's form is one step of the document's Momentum; "
+    "optforge.torch.Momentum's checkpoints convert by it":
+        r"$v = \eta b$로 두면 (학습률이 바뀌지 않는 동안) torch 형태의 한 스텝은 문서의 Momentum 한 스텝과 같습니다. "
+        r"optforge.torch.Momentum의 체크포인트는 이 변수 변환으로 바뀝니다",
     "with v = lr buf (at an unchanged lr), one step of torch's Nesterov form is one step of the document's NAG "
-    "in its stored form":
+    "in its stored form; optforge.torch.NAG's checkpoints convert by it":
         r"$v = \eta b$로 두면 (학습률이 바뀌지 않는 동안) torch의 Nesterov 형태의 한 스텝은 저장된 변수 형태로 쓴 "
-        "문서의 NAG 한 스텝과 같습니다",
+        r"문서의 NAG 한 스텝과 같습니다. optforge.torch.NAG의 체크포인트는 이 변수 변환으로 바뀝니다",
     "torch's momentum form with mu = 0 is SGD": r"$\mu = 0$인 torch의 모멘텀 형태는 SGD입니다",
     "torch's momentum form keeps one state array per parameter": "torch의 모멘텀 형태는 파라미터마다 상태 배열 하나를 유지합니다",
     "The base optimizer with torch.optim's gradient options as runtime hyperparameters: the sign of the gradient "
@@ -591,12 +593,14 @@ KO.update({
         r"부호가 1이고 \texttt{weight\_decay} $= 0$이면 한 스텝은 기본 알고리즘의 스텝과 같습니다",
 })
 EN.update({
-    "with v = lr buf (at an unchanged lr), one step of torch's form is one step of the document's Momentum":
-        r"with $v = \eta b$ (at an unchanged lr), one step of torch's form is one step of the document's Momentum",
+    "with v = lr buf (at an unchanged lr), one step of torch's form is one step of the document's Momentum; "
+    "optforge.torch.Momentum's checkpoints convert by it":
+        r"with $v = \eta b$ (at an unchanged lr), one step of torch's form is one step of the document's Momentum; "
+        r"optforge.torch.Momentum's checkpoints convert by it",
     "with v = lr buf (at an unchanged lr), one step of torch's Nesterov form is one step of the document's NAG "
-    "in its stored form":
+    "in its stored form; optforge.torch.NAG's checkpoints convert by it":
         r"with $v = \eta b$ (at an unchanged lr), one step of torch's Nesterov form is one step of the document's "
-        "NAG in its stored form",
+        r"NAG in its stored form; optforge.torch.NAG's checkpoints convert by it",
     "torch's momentum form with mu = 0 is SGD": r"torch's momentum form with $\mu = 0$ is SGD",
     "L2 weight decay: wd * theta is added to the gradient": r"L2 weight decay: $\lambda_2 \theta$ is added to the gradient",
     "with sign -1 (maximize), one step is the base optimizer's step on -f, whose gradient is -g":

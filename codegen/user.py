@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None, prog: str = "optforge-spec") -> int:
             kernel = lower(spec, warn=True)
         for w in caught:
             print(f"warning: {w.message}", file=sys.stderr)
-        module_file = generate.render_kernel_module(spec, f"optforge-spec {args.file} --out {args.out}", kernel)
+        module_file = generate.render_kernel_module(spec, f"optforge-spec {args.file} --out {args.out}", kernel,
+                                                   properties)
         generate.write_atomic(args.out / module_file.path, module_file.text)
         written.append(args.out / module_file.path)
         tex = args.out / f"{spec.name}.tex"

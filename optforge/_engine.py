@@ -458,6 +458,73 @@ def unknown_keyword_message(cls: type, key: str) -> str:
     return message + ("" if key in fixed else "; no optforge optimizer of this kind has that option")
 
 
+def _form_class(spec_name: str) -> type:
+    """The generated class of a form (a variant module, imported on use)."""
+    import importlib
+
+    generated = importlib.import_module("optforge.generated")
+    module = importlib.import_module(f"optforge.generated.{spec_name}")
+    return getattr(module, generated.VARIANTS.get(spec_name) or module.DESCRIPTION.class_name)
+
+
+def with_torch_options(cls: type, args: tuple, kwargs: dict[str, Any]) -> "Optimizer | None":
+    """``cls(*args, **kwargs)`` for a built-in class given torch.optim's options: an instance of the form
+    that has them (``optforge.SGD(params, lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True)`` is
+    ``SGDNesterovTorch``, spec ``sgd_nesterov_torch``), chosen by the table optforge.torch reads
+    (optforge/_forms.py).  None when ``cls`` has no such options or no keyword of ``kwargs`` is one."""
+    from optforge import _forms
+
+    family = _forms.numpy_family(cls.name) if cls.__module__.startswith("optforge.generated.") else None
+    if family is None:
+        return None
+    owner = cls.__name__
+    import inspect
+
+    try:  # positional hyperparameters by this class's own signature
+        bound = inspect.signature(cls.__init__).bind(None, *args)
+    except TypeError as e:
+        raise TypeError(f"{owner}: {e}") from None
+    given = {k: v for k, v in list(bound.arguments.items())[1:]}
+    if "params" not in given:
+        raise TypeError(f"{owner}() missing 1 required positional argument: 'params'")
+    twice = sorted(set(given) & set(kwargs))
+    if twice:
+        raise TypeError(f"{owner}() got multiple values for argument {twice[0]!r}")
+    given.update(kwargs)
+    params = given.pop("params")
+    te = cls.description.torch
+    implied = dict(te.options) if te else {}  # the class's own fixed torch options (NAG: nesterov=True)
+    implied.update({h.api: h.default for h in cls.hyperparameters if h.index is None})
+    for key, value in given.items():
+        if key in _forms.OPTION_KEYWORDS and implied.get(key) is True and value is not True:
+            raise ValueError(f"{owner} is torch.optim.{te.cls} with {key}={implied[key]!r}; {key}={value!r} is "
+                             f"another algorithm (optforge.{te.cls} with {key}={value!r} is)")
+    try:
+        chosen = _forms.form(family, {**implied, **given})
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{owner}: {e}") from None
+    target = _form_class(chosen.spec)
+    api = {h.api for h in target.hyperparameters}
+    passed: dict[str, Any] = {}
+    for key, value in {**{k: v for k, v in implied.items() if k in api}, **given}.items():
+        if key == "maximize" and "sign" in api:
+            if not isinstance(value, bool):
+                raise TypeError(f"{owner}: maximize must be True or False, got {value!r}")
+            passed["sign"] = -1.0 if value else 1.0
+        elif key in api:
+            passed[key] = value
+        elif key not in chosen.consumed:
+            forms = [_form_class(name) for name in _forms.ALL_FORMS[family]]
+            if key not in _forms.OPTION_KEYWORDS | {h.api for f in forms for h in f.hyperparameters}:
+                raise TypeError(unknown_keyword_message(cls, key))
+            raise TypeError(f"{owner}: with these options it runs {target.__name__} (spec {chosen.spec!r}, "
+                            f"torch.optim.{family}'s form), which has no {key!r}; it takes params, "
+                            f"{', '.join(sorted(api))}")
+    instance = object.__new__(target)
+    instance.__init__(params, **passed)
+    return instance
+
+
 class Optimizer:
     """Base of the generated optimizer classes.  Subclasses set the class attributes below (the
     generated module's ``DESCRIPTION`` and its kernels)."""
@@ -480,11 +547,16 @@ class Optimizer:
                                        doc=hyperparameter_doc([h for h in cls.hyperparameters if h.api == api])))
 
     def __new__(cls, *args: Any, **kwargs: Any):
-        # Before __init__'s bare "unexpected keyword argument": say what to use instead.
+        # torch.optim's options (weight_decay, maximize, nesterov, amsgrad, ...) on a built-in class choose
+        # the spec that has them (optforge/_forms.py); an instance of that class is returned, initialised.
+        # Any other keyword: say what to use instead, before __init__'s bare "unexpected keyword argument".
         accepted = {"params"} | {h.api for h in cls.hyperparameters}
-        for key in kwargs:
-            if key not in accepted:
-                raise TypeError(unknown_keyword_message(cls, key))
+        unknown = [key for key in kwargs if key not in accepted]
+        if unknown:
+            chosen = with_torch_options(cls, args, kwargs)
+            if chosen is None:
+                raise TypeError(unknown_keyword_message(cls, unknown[0]))
+            return chosen
         return super().__new__(cls)
 
     def __init__(self, params: Iterable[np.ndarray], **api_values: Any):

@@ -26,11 +26,11 @@ from numba import types
 from numba.extending import intrinsic
 
 __all__ = ["CONTRACT_VERSION", "ContractError", "require_contract", "Hyper", "StateInfo", "OpCounts",
-           "TorchEquivalent", "KernelDescription", "TENSOR_COLUMNS", "STATE_COLUMN", "column",
+           "TorchEquivalent", "KernelDescription", "CheckpointForm", "TENSOR_COLUMNS", "STATE_COLUMN", "column",
            "typed_pointer", "Optimizer"]
 
 #: The version of this contract; generated modules are stamped with the one they were made for.
-CONTRACT_VERSION = 2
+CONTRACT_VERSION = 3
 
 
 class ContractError(ImportError):
@@ -143,6 +143,25 @@ class KernelDescription(NamedTuple):
     @property
     def scalar_state(self) -> tuple[StateInfo, ...]:
         return tuple(s for s in self.state if not s.per_element)
+
+
+class CheckpointForm(NamedTuple):
+    """How a torch.optim class's checkpoints hold this module's state, and the conversions both ways.
+
+    Printed by the generator from a property declared with ``checkpoint=True`` (a change of variables
+    the prover proved invariant under a step, e.g. ``v = lr * momentum_buffer``).  ``state`` pairs each
+    per-element state of this module with the torch state key it is converted from; the conversion
+    functions take the torch keys (resp. this module's state names) and the hyperparameters in
+    ``hypers`` by their spec names as keyword arguments, and return a dict of the other layout.
+    ``nonzero`` names the hyperparameters the conversions divide by."""
+
+    torch_class: str
+    property: str
+    state: tuple[tuple[str, str], ...]
+    hypers: tuple[str, ...]
+    nonzero: tuple[str, ...]
+    from_checkpoint: object  # callable: torch keys and hypers -> {state name: value}
+    to_checkpoint: object  # callable: state names and hypers -> {torch key: value}
 
 
 # ------------------------------------------------------------------------------- tensor table

@@ -86,7 +86,8 @@ tensors with the dict it loaded).
 Momentum and NAG (the document's forms; ``SGD`` runs torch's).  The kernels keep the document's velocity ``v = mu v + lr g`` (it includes the
 learning rate); torch keeps ``momentum_buffer = buf = mu buf + g`` and steps by ``lr * buf``.  Internally
 ``state[p]["velocity"]`` holds ``v``; ``state_dict()`` exports ``momentum_buffer = v / lr`` and
-``load_state_dict()`` imports ``v = lr * momentum_buffer``, with the group's ``lr`` in that checkpoint
+``load_state_dict()`` imports ``v = lr * momentum_buffer`` (the generated module's ``CHECKPOINT``, printed
+from the proved change of variables in specs/torch_sgd.py), with the group's ``lr`` in that checkpoint
 (computed in float64; an own round trip reproduces ``v`` to at most one unit in the last place).  For a
 constant lr the two forms are the same algorithm.  Under a changing lr they are not: optforge follows the
 document (and Sutskever et al.), ``v_t = mu v_{t-1} + lr_t g_t``, i.e. a new lr scales only new
@@ -123,7 +124,7 @@ import torch.optim.optimizer as _optimizer
 
 import numpy as np
 
-from optforge import _engine
+from optforge import _engine, _forms
 from optforge._engine import Table
 from optforge.runtime import StateInfo
 
@@ -175,6 +176,11 @@ class _Spec(NamedTuple):
     @property
     def scalars(self) -> Callable:
         return self.cls._scalars
+
+
+@functools.lru_cache(maxsize=None)
+def _cached_spec(name: str) -> _Spec:
+    return _load_spec(name)
 
 
 def _load_spec(name: str, internal_names: dict[str, str] | None = None) -> _Spec:
@@ -395,11 +401,22 @@ class _KernelOptimizer(torch.optim.Optimizer):
         return f"optforge.torch.{type(self).__name__}"
 
     # ------------------------------------------------------------------ validation
+    #: the option family (optforge/_forms.py) whose table chooses each group's kernel; None: ``_spec``
+    _family: str | None = None
+
     def _spec_for(self, group: dict[str, Any], where: str) -> _Spec:
-        return self._spec
+        if self._family is None:
+            return self._spec
+        try:
+            options = {k: _number(v) for k, v in group.items() if k != "params"}
+            return _cached_spec(_forms.form(self._family, options).spec)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{self._owner}: {where}: {e}") from None
 
     def _all_specs(self) -> list[_Spec]:
-        return [self._spec]
+        if self._family is None:
+            return [self._spec]
+        return [_cached_spec(name) for name in _forms.ALL_FORMS[self._family]]
 
     def _check_extra(self, group: dict[str, Any], where: str) -> None:
         """Checks of group keys that are neither spec hyperparameters nor fixed flags."""
@@ -832,8 +849,6 @@ def _import_scalar(owner: str, value: Any, dtype: torch.dtype, what: str) -> tor
 
 
 # ============================================================================ SGD family
-_TORCH_SGD = {"plain": _load_spec("sgd_torch"), "momentum": _load_spec("sgd_dampened_torch"),
-              "nesterov": _load_spec("sgd_nesterov_torch")}
 _DOCUMENT_SGD = {"plain": _load_spec("sgd", {"v": "velocity"}), "momentum": _load_spec("momentum", {"v": "velocity"}),
                  "nesterov": _load_spec("nag", {"v": "velocity"})}
 
@@ -847,10 +862,9 @@ class SGD(_KernelOptimizer):
     """
 
     _torch_class = "SGD"
-    _specs = _TORCH_SGD
+    _family = "SGD"
     _fixed = {"differentiable": _NEUTRAL["differentiable"]}
     _has_step = False
-    _nesterov: bool | None = None  # None: either, per group
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
@@ -859,11 +873,27 @@ class SGD(_KernelOptimizer):
                     "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
 
+    def _required_keys(self, spec):
+        return [k for k, _ in spec.elements]
+
+
+class _DocumentMomentum(SGD):
+    """The document's velocity form, ``v = mu v + lr g`` (specs ``momentum`` and ``nag``): checkpoints hold
+    torch's ``momentum_buffer``, converted by the change of variables the spec module declares (its
+    ``CHECKPOINT``, printed from the proved property ``sgd_momentum_is_momentum_with_v_lr_buf`` resp.
+    ``sgd_nesterov_is_nag_with_v_lr_buf``: ``v = lr * momentum_buffer``)."""
+
+    _specs = _DOCUMENT_SGD
+    _family = None
+    _nesterov: bool
+    _fixed = {"dampening": _NEUTRAL["dampening"], "weight_decay": (0, _L2_REASON),
+              "maximize": _NEUTRAL["maximize"], "differentiable": _NEUTRAL["differentiable"]}
+
     def _spec_for(self, group, where):
         owner = self._owner
         momentum = _number(group["momentum"])
         nesterov = bool(group.get("nesterov", False))
-        if self._nesterov is not None and nesterov != self._nesterov:
+        if nesterov != self._nesterov:
             other = "NAG" if nesterov else "Momentum"
             raise ValueError(f"{owner}: {where} has nesterov={nesterov}; {owner} is "
                              f"{'NAG' if self._nesterov else 'heavy-ball momentum'}: use optforge.torch.{other} "
@@ -877,43 +907,53 @@ class SGD(_KernelOptimizer):
     def _all_specs(self):
         return list(self._specs.values())
 
-    def _required_keys(self, spec):
-        return [k for k, _ in spec.elements]
-
-
-class _DocumentMomentum(SGD):
-    """The document's velocity form, ``v = mu v + lr g`` (specs ``momentum`` and ``nag``): torch's
-    ``momentum_buffer`` is ``v / lr`` in checkpoints (the change of variables of specs/torch_sgd.py)."""
-
-    _specs = _DOCUMENT_SGD
-    _fixed = {"dampening": _NEUTRAL["dampening"], "weight_decay": (0, _L2_REASON),
-              "maximize": _NEUTRAL["maximize"], "differentiable": _NEUTRAL["differentiable"]}
-
     def _export_state(self, state, p, group):
-        if "velocity" not in state:
+        spec = self._spec_for(group, "state_dict")
+        form, internal = spec.cls.checkpoint, dict((info.name, key) for key, info in spec.elements)
+        if form is None or any(internal[name] not in state for name, _ in form.state):
             return state
-        lr = float(_number(group["lr"]))
-        out = {k: v for k, v in state.items() if k != "velocity"}
-        v = state["velocity"]
-        out["momentum_buffer"] = (v.double() / lr).to(v.dtype)
+        out = {k: v for k, v in state.items() if k not in {internal[name] for name, _ in form.state}}
+        ours = {name: state[internal[name]] for name, _ in form.state}
+        out.update(_convert(self._owner, form, form.to_checkpoint, ours, spec, group, "state_dict"))
         return out
 
     def _import_state(self, saved, p, group, spec, values, what):
         owner = self._owner
         if not isinstance(saved, dict):
             raise TypeError(f"{owner}: checkpoint state of {what} is not a dict")
-        unknown = [k for k in saved if k != "momentum_buffer"]
+        form = spec.cls.checkpoint
+        keys = [key for _, key in form.state] if form is not None else []
+        unknown = [k for k in saved if k not in keys]
         if unknown:
             raise ValueError(f"{owner}: checkpoint state of {what} has {unknown}; torch's SGD keeps only "
-                             "'momentum_buffer'")
-        buf = saved.get("momentum_buffer")
-        if buf is None:
+                             f"{keys or 'momentum_buffer'}")
+        if not saved:
             return {}
-        lr = float(_number(group["lr"]))
-        if not lr > 0:
-            raise ValueError(f"{owner}: {what}: the velocity is lr * momentum_buffer and needs lr > 0")
-        buf = _import_elements(owner, buf, p, f"state['momentum_buffer'] of {what}")
-        return {"velocity": (buf.double() * lr).to(p.dtype)}
+        missing = [k for k in keys if k not in saved]
+        if missing:
+            raise ValueError(f"{owner}: checkpoint state of {what} lacks {missing}")
+        theirs = {k: _import_elements(owner, saved[k], p, f"state[{k!r}] of {what}") for k in keys}
+        internal = dict((info.name, key) for key, info in spec.elements)
+        ours = _convert(owner, form, form.from_checkpoint, theirs, spec, group, what)
+        return {internal[name]: value for name, value in ours.items()}
+
+
+def _convert(owner: str, form, function: Callable, tensors: dict, spec: _Spec, group: dict, what: str) -> dict:
+    """One direction of a generated module's checkpoint conversion (its ``CHECKPOINT``), on ``tensors``
+    (computed in float64 and returned in their own dtype), with the group's hyperparameter values."""
+    values = {}
+    for h in spec.cls.hyperparameters:
+        if h.name in form.hypers:
+            x = _number(group[h.api])
+            values[h.name] = float(x if h.index is None else _number(x[h.index]))
+    for name in form.nonzero:
+        if values[name] == 0:
+            raise ValueError(f"{owner}: {what}: torch.optim.{form.torch_class}'s checkpoint state converts by "
+                             f"the change of variables of property {form.property!r}, which divides by "
+                             f"{name}; it needs {name} != 0")
+    dtype = next(iter(tensors.values())).dtype
+    out = function(**{k: t.double() for k, t in tensors.items()}, **values)
+    return {k: v.to(dtype) for k, v in out.items()}
 
 
 class Momentum(_DocumentMomentum):
@@ -948,7 +988,7 @@ class Adagrad(_KernelOptimizer):
 
     _torch_class = "Adagrad"
 
-    _spec = _load_spec("adagrad_decayed_torch")
+    _family = "Adagrad"
     _fixed = {"differentiable": _NEUTRAL["differentiable"]}
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
@@ -960,7 +1000,7 @@ class Adagrad(_KernelOptimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 if not self.state[p]:
-                    self._init_state(p, self.state[p], self._spec, group)
+                    self._init_state(p, self.state[p], self._spec_for(group, "param_groups"), group)
 
     def _check_extra(self, group, where):
         x = _number(group.get("initial_accumulator_value", 0))
@@ -988,7 +1028,7 @@ class Adadelta(_KernelOptimizer):
     Adadelta (the property ``adadelta_lr_1_is_adadelta``)."""
 
     _torch_class = "Adadelta"
-    _spec = _load_spec("adadelta_lr_torch")
+    _family = "Adadelta"
     _fixed = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
@@ -1004,18 +1044,8 @@ class RMSprop(_KernelOptimizer):
     ``rmsprop_centered_momentum_torch``)."""
 
     _torch_class = "RMSprop"
-    _specs = {(False, False): _load_spec("rmsprop_torch"), (True, False): _load_spec("rmsprop_centered_torch"),
-              (False, True): _load_spec("rmsprop_momentum_torch"),
-              (True, True): _load_spec("rmsprop_centered_momentum_torch")}
+    _family = "RMSprop"
     _fixed = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
-
-    def _spec_for(self, group, where):
-        centered = _flag(self._owner, group, "centered", where)
-        momentum = _number(group.get("momentum", 0))
-        return self._specs[(centered, not (isinstance(momentum, (int, float)) and momentum == 0))]
-
-    def _all_specs(self):
-        return list(self._specs.values())
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
@@ -1029,35 +1059,14 @@ class RMSprop(_KernelOptimizer):
 _ADAM_FLAGS = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
 
 
-_ADAMW_SPECS = {False: _load_spec("adamw_torch"), True: _load_spec("adamw_amsgrad_torch")}
-
-
-class _AdamFamily(_KernelOptimizer):
-    """Adam and AdamW: ``amsgrad`` chooses the kernel per group (specs ``X_torch`` and ``X_amsgrad_torch``),
-    and ``decoupled_weight_decay=True`` makes Adam AdamW, as in torch."""
-
-    _specs: dict[bool, _Spec] = {}
-
-    def _spec_for(self, group, where):
-        amsgrad = _flag(self._owner, group, "amsgrad", where)
-        return (_ADAMW_SPECS if _flag(self._owner, group, "decoupled_weight_decay", where) else self._specs)[amsgrad]
-
-    def _all_specs(self):
-        return list(self._specs.values())
-
-
-class Adam(_AdamFamily):
+class Adam(_KernelOptimizer):
     """``torch.optim.Adam`` (spec ``adam_torch``, or ``adam_amsgrad_torch`` for ``amsgrad=True``: the running
     maximum of the raw second moment, ``max_exp_avg_sq``, as torch keeps it); ``weight_decay`` is L2 (added to
     the gradient), or decoupled with ``decoupled_weight_decay=True`` (then it is AdamW, as in torch)."""
 
     _torch_class = "Adam"
-
-    _specs = {False: _load_spec("adam_torch"), True: _load_spec("adam_amsgrad_torch")}
+    _family = "Adam"
     _fixed = dict(_ADAM_FLAGS)
-
-    def _all_specs(self):
-        return list(self._specs.values()) + list(_ADAMW_SPECS.values())
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
@@ -1069,13 +1078,12 @@ class Adam(_AdamFamily):
         super().__init__(params, defaults)
 
 
-class AdamW(_AdamFamily):
+class AdamW(_KernelOptimizer):
     """``torch.optim.AdamW`` (spec ``adamw``, or ``adamw_amsgrad`` for ``amsgrad=True``): ``p *= 1 - lr wd``
     then the Adam step, from the raw gradient."""
 
     _torch_class = "AdamW"
-
-    _specs = _ADAMW_SPECS
+    _family = "AdamW"
     _fixed = {**_ADAM_FLAGS, "decoupled_weight_decay": (True, "AdamW's weight decay is decoupled")}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
@@ -1099,7 +1107,7 @@ class Adamax(_KernelOptimizer):
 
     _torch_class = "Adamax"
 
-    _spec = _load_spec("adamax_torch")
+    _family = "Adamax"
     _fixed = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
@@ -1112,25 +1120,12 @@ class Adamax(_KernelOptimizer):
 _NADAM_FLAGS = {"capturable": _NEUTRAL["capturable"], "differentiable": _NEUTRAL["differentiable"]}
 
 
-class _NAdamFamily(_KernelOptimizer):
-    """``decoupled_weight_decay=True`` chooses the decoupled variant (``<spec>_decoupled_torch``, theta shrinks
-    by ``1 - lr wd`` before the step) per group; otherwise ``weight_decay`` is L2 (``<spec>_torch``)."""
-
-    _specs: dict[bool, _Spec] = {}
-
-    def _spec_for(self, group, where):
-        return self._specs[_flag(self._owner, group, "decoupled_weight_decay", where)]
-
-    def _all_specs(self):
-        return list(self._specs.values())
-
-
-class NAdamScheduled(_NAdamFamily):
+class NAdamScheduled(_KernelOptimizer):
     """``torch.optim.NAdam``: Dozat's Algorithm 2 with the momentum schedule (spec ``nadam_scheduled``)."""
 
     _torch_class = "NAdam"
 
-    _specs = {False: _load_spec("nadam_scheduled_torch"), True: _load_spec("nadam_scheduled_decoupled_torch")}
+    _family = "NAdamScheduled"
     _fixed = dict(_NADAM_FLAGS)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
@@ -1143,7 +1138,7 @@ class NAdamScheduled(_NAdamFamily):
         super().__init__(params, defaults)
 
 
-class NAdamT1(_NAdamFamily):
+class NAdamT1(_KernelOptimizer):
     """NAdam with bias-correction exponent t+1 on the momentum term (spec ``nadam_t1_product_torch``), i.e.
     ``torch.optim.NAdam(momentum_decay=float("inf"))`` and optax ``nadam``.  ``momentum_decay`` stays inf;
     ``mu_product = b1**t`` is the spec's scalar state (spec ``nadam_t1_product``, proved equal to b1^t), for
@@ -1151,7 +1146,7 @@ class NAdamT1(_NAdamFamily):
 
     _torch_class = "NAdam"
 
-    _specs = {False: _load_spec("nadam_t1_product_torch"), True: _load_spec("nadam_t1_decoupled_torch")}
+    _family = "NAdamT1"
     _fixed = {**_NADAM_FLAGS, "momentum_decay": (math.inf, "NAdamT1 is NAdam with a constant momentum "
                                                             "mu_t = b1; for a finite momentum_decay use "
                                                             "optforge.torch.NAdamScheduled")}
@@ -1166,14 +1161,14 @@ class NAdamT1(_NAdamFamily):
         super().__init__(params, defaults)
 
 
-class NAdam(_NAdamFamily):
+class NAdam(_KernelOptimizer):
     """The source document's NAdam (spec ``nadam``): ``theta -= lr (b1 mhat + (1 - b1) g / (1 - b1^t)) /
     (sqrt(vhat) + eps)``.  No torch.optim class computes it (docs/semantics.md §1.7); the state is ``step``,
     ``exp_avg``, ``exp_avg_sq`` and the signature is torch NAdam's without ``momentum_decay``."""
 
     _torch_class = "NAdam"
 
-    _specs = {False: _load_spec("nadam_torch"), True: _load_spec("nadam_decoupled_torch")}
+    _family = "NAdam"
     _fixed = dict(_NADAM_FLAGS)
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -1191,7 +1186,7 @@ class Lion(_KernelOptimizer):
     keywords are the spec's (``lr``, ``betas``, ``weight_decay``, decoupled and multiplied by lr) and the state
     is ``exp_avg``."""
 
-    _spec = _load_spec("lion_torch")
+    _family = "Lion"
     _fixed = {"differentiable": _NEUTRAL["differentiable"]}
 
     def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, *, maximize=False, foreach=None,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import sympy as sp
 
@@ -71,6 +71,12 @@ def _set_source(item) -> None:
     """Record where a frozen declaration was written (the first frame outside this module)."""
     if item.source is None:
         object.__setattr__(item, "source", _caller_source(2))
+
+
+#: While ``optforge.codegen.mutants`` rebuilds the specs with one mistake, a function called with every
+#: ``Assign`` as its author writes it (not the copies that ``variant`` and ``substitute`` make, which
+#: carry their source already); it returns the expression to use.  None otherwise.
+AUTHORED_ASSIGN_HOOK: Callable[["Assign"], sp.Expr] | None = None
 
 
 def _symbol_assumptions(domain: sp.Set) -> dict:
@@ -151,7 +157,10 @@ class Assign:
     source: str | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     def __post_init__(self):
+        authored = self.source is None
         _set_source(self)
+        if authored and AUTHORED_ASSIGN_HOOK is not None:
+            object.__setattr__(self, "expr", AUTHORED_ASSIGN_HOOK(self))
 
     @property
     def name(self) -> str:
@@ -619,6 +628,12 @@ class Equivalent(Property):
     ``compare`` maps each quantity of b to compare to an expression in a's post-step
     values (default: theta and the state both have).  ``difference`` states
     ``a.theta - b.theta`` exactly (in a's post-step values) when they are not equal.
+
+    ``checkpoint=True`` declares that ``a``'s state is the layout of ``a``'s torch.optim
+    checkpoints and ``b_from_a`` the change of variables that converts them: the generated
+    module of ``b`` prints the conversion both ways from this very mapping (solved for ``a``'s
+    state), and ``optforge.torch`` loads and saves checkpoints through it.  It is then a proved
+    invariant of one step, so it holds after any number of steps at an unchanged ``hyper_map``.
     """
 
     a: Spec = None
@@ -629,10 +644,41 @@ class Equivalent(Property):
     hyper_map: Mapping[str, sp.Expr] = field(default_factory=dict)  # b's hyper -> expr in a's
     difference: sp.Expr | None = None
     statement: str = ""
+    checkpoint: bool = False
 
     @property
     def specs(self):
         return (self.a, self.b)
+
+    def checkpoint_conversion(self) -> tuple[dict[str, sp.Expr], dict[str, sp.Expr]]:
+        """For ``checkpoint=True``: ``(b_of_a, a_of_b)``, b's per-element state in a's and a's in b's
+        (each mapping solved for the one state symbol of ``a`` it contains)."""
+        a, b = self.a, self.b
+        a_state = {s.symbol: s for s in a.element_state}
+        b_of_a, a_of_b = {}, {}
+        for name, expr in self.b_from_a.items():
+            expr = sp.sympify(expr)
+            mine = [sym for sym in _free(expr) if sym in a_state]
+            others = _free(expr) - set(a_state) - {h.symbol for h in a.hyperparameters}
+            if name not in {s.name for s in b.element_state} or len(mine) != 1 or others:
+                raise SpecError(b.name, name, f"property {self.name!r} is a checkpoint conversion, so each "
+                                f"entry of b_from_a maps one per-element state of {b.name!r} to an expression "
+                                f"in exactly one per-element state of {a.name!r} and its hyperparameters; {name} = "
+                                f"{expr} is not",
+                                self.source)
+            target = b.state_named(name).symbol
+            solved = sp.solve(sp.Eq(target, expr), mine[0], dict=True)
+            if len(solved) != 1:
+                raise SpecError(b.name, name, f"property {self.name!r}: {name} = {expr} cannot be solved "
+                                f"uniquely for {mine[0]}, so a checkpoint could not be converted back",
+                                self.source)
+            b_of_a[name] = expr
+            a_of_b[a_state[mine[0]].name] = solved[0][mine[0]]
+        missing = [s.name for s in a.element_state if s.name not in a_of_b]
+        if missing:
+            raise SpecError(a.name, missing[0], f"property {self.name!r} is a checkpoint conversion but gives no "
+                            f"{b.name!r} state for {a.name!r}'s {missing}", self.source)
+        return b_of_a, a_of_b
 
     def _check_names(self):
         b = self.b
@@ -641,6 +687,8 @@ class Equivalent(Property):
                    f"spec {getattr(b, 'name', '?')!r}'s hyperparameters")
         self._keys(b, "compare", ["theta"] + _state_names(b) + ([a.name for a in b.assignments] if b else []),
                    f"spec {getattr(b, 'name', '?')!r}'s step")
+        if self.checkpoint:
+            self.checkpoint_conversion()
 
 
 @dataclass(frozen=True)

@@ -65,13 +65,13 @@ theta, v = sp.Symbol("theta", real=True), sp.Symbol("v", real=True)
 SPECS = [SGD_MOMENTUM, SGD_NESTEROV, SGD_DAMPENED]
 PROPERTIES = [
     Equivalent("sgd_momentum_is_momentum_with_v_lr_buf", a=SGD_MOMENTUM, b=MOMENTUM,
-               b_from_a={"v": lr.symbol * buf}, compare={"theta": theta, "v": lr.symbol * buf},
+               b_from_a={"v": lr.symbol * buf}, compare={"theta": theta, "v": lr.symbol * buf}, checkpoint=True,
                statement="with v = lr buf (at an unchanged lr), one step of torch's form is one step of the "
-                         "document's Momentum"),
+                         "document's Momentum; optforge.torch.Momentum's checkpoints convert by it"),
     Equivalent("sgd_nesterov_is_nag_with_v_lr_buf", a=SGD_NESTEROV, b=NAG_STORED,
-               b_from_a={"v": lr.symbol * buf}, compare={"theta": theta, "v": lr.symbol * buf},
+               b_from_a={"v": lr.symbol * buf}, compare={"theta": theta, "v": lr.symbol * buf}, checkpoint=True,
                statement="with v = lr buf (at an unchanged lr), one step of torch's Nesterov form is one step of "
-                         "the document's NAG in its stored form"),
+                         "the document's NAG in its stored form; optforge.torch.NAG's checkpoints convert by it"),
     Equivalent("sgd_momentum_mu0_is_sgd", a=SGD_MOMENTUM.substitute({"mu": 0}, "sgd_momentum_mu0"), b=SGD,
                compare={"theta": theta}, statement="torch's momentum form with mu = 0 is SGD"),
     Equivalent("sgd_dampened_0_is_sgd_momentum", a=SGD_DAMPENED.substitute({"d": 0}, "sgd_dampened_0"),

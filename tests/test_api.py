@@ -49,18 +49,16 @@ def test_betas_must_be_a_pair():
 
 
 @pytest.mark.parametrize("cls, kwargs, expected", [
-    # the document's Adadelta has no learning rate; torch's lr=1.0 is this update
-    ("Adadelta", {"lr": 0.5}, ["Adadelta has no keyword argument 'lr' (it takes params, eps, rho)",
-                               "torch.optim.Adadelta with lr=1.0 fixed"]),
-    ("Adam", {"weight_decay": 1e-4}, ["torch.optim.Adam with weight_decay=0.0 fixed",
-                                      "weight_decay is a keyword of optforge.AdamW"]),
-    ("Adam", {"amsgrad": True}, ["use optforge.AdamAMSGrad for torch.optim.Adam(amsgrad=True)"]),
-    ("SGD", {"momentum": 0.9}, ["use optforge.Momentum for torch.optim.SGD(momentum=...)",
-                                "optforge.NAG for torch.optim.SGD(momentum=..., nesterov=True)"]),
-    ("Momentum", {"nesterov": True}, ["use optforge.NAG for torch.optim.SGD(nesterov=True)"]),
+    # torch's initial_accumulator_value sets the state's start, which no spec declares as a hyperparameter
+    ("Adagrad", {"initial_accumulator_value": 0.1}, [
+        "Adagrad has no keyword argument 'initial_accumulator_value' (it takes params, eps, lr)",
+        "torch.optim.Adagrad with initial_accumulator_value=0.0 fixed"]),
+    ("AdagradEpsInSqrt", {"weight_decay": 1e-4}, ["weight_decay is a keyword of optforge.AdamW"]),
     ("AdamW", {"betas1": 0.9}, ["AdamW has no keyword argument 'betas1'", "no optforge optimizer of this kind"]),
 ])
-def test_a_torch_keyword_a_class_lacks_says_what_to_use(cls, kwargs, expected):
+def test_a_keyword_no_form_takes_says_what_to_use(cls, kwargs, expected):
+    # torch.optim's options (weight_decay, amsgrad, nesterov, lr of Adadelta...) choose a form instead:
+    # tests/test_numpy_torch_options.py
     with pytest.raises(TypeError) as info:
         getattr(optforge, cls)([make()], **kwargs)
     for text in expected:

@@ -201,3 +201,21 @@ def test_a_misspelled_symbol_in_an_identity_is_an_error():
     with pytest.raises(SpecError, match=r"uses 'stepp' in lhs="):
         Identity("toy_id", spec=spec, lhs=sp.Symbol("stepp"), rhs=-lr.symbol * sp.Symbol("m"))
     Identity("toy_id_ok", spec=spec, lhs=sp.Symbol("step"), rhs=-lr.symbol * sp.Symbol("m"))
+
+
+def test_a_checkpoint_conversion_must_map_one_state_to_one_state_solvably():
+    from optforge.specs.language import Equivalent
+
+    a = build([Assign(m, beta.symbol * m + GRAD), Assign(THETA, THETA - lr.symbol * m)],
+              hypers=[lr, beta], state=[State("m", 0.0, "buffer", "m")])
+    b = build([Assign(u, beta.symbol * u + lr.symbol * GRAD), Assign(THETA, THETA - u)],
+              hypers=[lr, beta], state=[State("u", 0.0, "velocity", "u")])
+    prop = Equivalent("toy_ckpt", a=a, b=b, b_from_a={"u": lr.symbol * m}, checkpoint=True)
+    b_of_a, a_of_b = prop.checkpoint_conversion()
+    assert b_of_a == {"u": lr.symbol * m} and sp.simplify(a_of_b["m"] - u / lr.symbol) == 0
+    with pytest.raises(SpecError, match=r"exactly one per-element state of 'toy' and its hyperparameters; u = lr\*m\*u is not"):
+        Equivalent("toy_ckpt2", a=a, b=b, b_from_a={"u": lr.symbol * m * u}, checkpoint=True)
+    with pytest.raises(SpecError, match=r"cannot be solved uniquely for m"):
+        Equivalent("toy_ckpt3", a=a, b=b, b_from_a={"u": m ** 2}, checkpoint=True)
+    with pytest.raises(SpecError, match=r"gives no 'toy' state for 'toy''s \['m'\]"):
+        Equivalent("toy_ckpt4", a=a, b=b, b_from_a={}, checkpoint=True)

@@ -436,6 +436,14 @@ def test_momentum_checkpoint_converts_the_velocity(default_dtype):
     buf = opt.state_dict()["state"][index]["momentum_buffer"]
     torch.testing.assert_close(buf, v / 0.05, rtol=1e-15, atol=0)
     assert not torch.allclose(buf, v)
+    # The conversion is the module's CHECKPOINT, printed from the proved change of variables.
+    assert oft.Momentum._specs["momentum"].cls.checkpoint.property == "sgd_momentum_is_momentum_with_v_lr_buf"
+    assert oft.NAG._specs["nesterov"].cls.checkpoint.property == "sgd_nesterov_is_nag_with_v_lr_buf"
+    # At lr = 0 (a valid step) the buffer v / lr does not exist: state_dict says why instead of writing inf.
+    opt.param_groups[0]["lr"] = 0.0
+    with pytest.raises(ValueError, match=r"property 'sgd_momentum_is_momentum_with_v_lr_buf', which divides "
+                                         r"by lr; it needs lr != 0"):
+        opt.state_dict()
 
 
 @pytest.mark.parametrize("cls", [oft.Adam, oft.NAdamScheduled, oft.Momentum])

@@ -384,3 +384,26 @@ def test_half_precision_parameters_step_in_float32_and_round(name, kwargs, dtype
             q.grad = gr.clone()
             fused.step()
         torch.testing.assert_close(p.detach().float(), q.detach().float(), rtol=2 * ulp, atol=2 * ulp)
+
+
+def test_optforge_torch_holds_no_update_arithmetic():
+    """The math is in specs/: optforge/torch.py translates between torch's objects and the engine.  Its
+    only arithmetic is list building and counting (no division, power or product of values, no tensor
+    math method); the checkpoint conversion of Momentum/NAG is the generated module's CHECKPOINT."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(oft.__file__).read_text())
+    tensor_math = {"add", "add_", "sub", "sub_", "mul", "mul_", "div", "div_", "addcmul_", "addcdiv_", "lerp_",
+                   "sqrt", "sqrt_", "pow", "pow_", "maximum", "clamp", "clamp_", "exp", "sign", "neg", "neg_"}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp):
+            if isinstance(node.op, (ast.Div, ast.FloorDiv, ast.Pow, ast.MatMult, ast.Mod)):
+                found.append(ast.unparse(node))
+            elif isinstance(node.op, ast.Mult) and not (isinstance(node.left, ast.List)
+                                                        or isinstance(node.right, ast.List)):
+                found.append(ast.unparse(node))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in tensor_math:
+            found.append(ast.unparse(node))
+    assert not found, found

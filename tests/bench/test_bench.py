@@ -82,6 +82,25 @@ def test_dropin_quick_runs_on_tiny_cases(tmp_path):
             assert "optforge.torch" in r["medians"] and r["vs_torch"] > 0 and r["vs_numpy_api"] > 0
 
 
+def test_dropin_torch_options_switch_them_on_in_every_method():
+    torch = pytest.importorskip("torch")
+    params, grads = cases.data(np.random.default_rng(0), [(5, 3), (7,)], np.float32)
+    for name in ("adam", "momentum"):
+        info = cases.optimizer_info(name)
+        case = dropin.dropin_case(info, "tiny", params, grads, None, dropin.TORCH_OPTIONS)
+        labels = [m.label for m in case.methods]
+        assert labels[:3] == ["optforge.torch", "torch fused", "opt.step(grads)"], labels
+        numpy_opt = case.methods[2].step.__closure__  # the NumPy class ran the <base>_torch form
+        opt = next(c.cell_contents for c in numpy_opt if hasattr(c.cell_contents, "hyperparameter_values"))
+        assert opt.hyperparameter_values["sgn"] == -1.0 and opt.hyperparameter_values["wd"] == 1e-4
+        torch_opt = case.methods[1].step.__self__
+        assert torch_opt.defaults["maximize"] is True and torch_opt.defaults["weight_decay"] == 1e-4
+        case.methods[0].step()
+        assert case.methods[0].step.__self__.param_groups[0]["maximize"] is True
+    assert dropin.options_for(cases.optimizer_info("adamw"), dropin.TORCH_OPTIONS) == {"maximize": True}
+    del torch
+
+
 def test_dropin_deepspeed_column():
     pytest.importorskip("deepspeed")
     ds_cls, why = dropin.deepspeed_adam()

@@ -4,7 +4,8 @@
 * regenerating for a new version changes the module, so Numba's cached machine code for the old
   one is not loaded (the kernels compile again), while an unchanged module loads from the cache;
 * a change to what compiled code depends on (the compiled helper, the tensor table's columns, the
-  descriptor fields) cannot land without a new version: the digest below records version 2.
+  descriptor fields) cannot land without a new version: the digest below records version 3 (3 added
+  the checkpoint conversions, ``CheckpointForm``).
 """
 
 import hashlib
@@ -21,14 +22,14 @@ from optforge.codegen import generate
 from optforge.specs import SPECS
 
 #: Digest of what compiled, generated code depends on, per contract version (see _contract_digest).
-DIGESTS = {2: "916f5db1"}
+DIGESTS = {2: "916f5db1", 3: "6034dfb8"}
 
 
 def _contract_digest() -> str:
     parts = [inspect.getsource(runtime.typed_pointer), repr(runtime.TENSOR_COLUMNS),
              repr(runtime.KernelDescription._fields), repr(runtime.Hyper._fields),
              repr(runtime.StateInfo._fields), repr(runtime.OpCounts._fields),
-             repr(runtime.TorchEquivalent._fields)]
+             repr(runtime.TorchEquivalent._fields), repr(runtime.CheckpointForm._fields)]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:8]
 
 
