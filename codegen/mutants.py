@@ -26,7 +26,7 @@ reason.  ``optforge check --mutants`` prints the report; it also takes a user's 
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import importlib
 import multiprocessing
 import os
@@ -187,6 +187,14 @@ class Loaded:
     properties: list[Property]
     sites: list[Site]
 
+    @functools.cached_property
+    def spec_signatures(self) -> dict[str, tuple]:
+        return {s.name: _signature(s) for s in self.specs}
+
+    @functools.cached_property
+    def property_signatures(self) -> dict[str, tuple]:
+        return {p.name: tuple(_signature(s) for s in p.specs if s is not None) for p in self.properties}
+
 
 def _builtin_loader() -> tuple[list[Spec], list[Property]]:
     """Build the built-in spec modules afresh (the language module stays: the prover dispatches on its
@@ -285,8 +293,8 @@ def classify(mutant: Mutant, original: Loaded, loader: Callable) -> tuple[str, s
         return REJECTED, f"SpecError: {e}"
     except Exception as e:  # noqa: BLE001 - the changed module fails to build at all: the generator stops
         return REJECTED, f"{type(e).__name__}: {e}"
-    before = {s.name: s for s in original.specs}
-    changed = [s for s in mutated.specs if s.name in before and _signature(s) != _signature(before[s.name])]
+    before, signatures = {s.name: s for s in original.specs}, original.spec_signatures
+    changed = [s for s in mutated.specs if s.name in before and _signature(s) != signatures[s.name]]
     # Equivalence: every changed spec equals its original, one step from any state.
     if not changed:
         return EQUIVALENT, "no spec changed (the site is not used by a generated spec)"
@@ -297,7 +305,7 @@ def classify(mutant: Mutant, original: Loaded, loader: Callable) -> tuple[str, s
             distinct.append(spec.name)
     if not distinct:
         return EQUIVALENT, f"proved equal to the original: {', '.join(s.name for s in changed)}"
-    old = {p.name: tuple(_signature(s) for s in p.specs if s is not None) for p in original.properties}
+    old = original.property_signatures
     affected = [p for p in mutated.properties
                 if tuple(_signature(s) for s in p.specs if s is not None) != old.get(p.name)]
     for prop in affected:
@@ -347,6 +355,7 @@ def run(loader: Callable, only: Iterable[str] | None = None, sample: int | None 
     if sample is not None and sample < len(mutants):
         keep = sorted(random.Random(seed).sample(range(len(mutants)), sample))  # kept in site order
         mutants = [mutants[i] for i in keep]
+    original.spec_signatures, original.property_signatures  # once, before the workers fork
     _WORK.update(mutants=mutants, original=original, loader=loader)
     outcomes: list[Outcome | None] = [None] * len(mutants)
     start = time.perf_counter()

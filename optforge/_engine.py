@@ -508,9 +508,10 @@ def with_torch_options(cls: type, args: tuple, kwargs: dict[str, Any]) -> "Optim
     passed: dict[str, Any] = {}
     for key, value in {**{k: v for k, v in implied.items() if k in api}, **given}.items():
         if key == "maximize" and "sign" in api:
-            if not isinstance(value, bool):
-                raise TypeError(f"{owner}: maximize must be True or False, got {value!r}")
-            passed["sign"] = -1.0 if value else 1.0
+            try:
+                passed["sign"] = -1.0 if _forms.flag(given, key) else 1.0
+            except TypeError as e:
+                raise TypeError(f"{owner}: {e}") from None
         elif key in api:
             passed[key] = value
         elif key not in chosen.consumed:

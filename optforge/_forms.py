@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, NamedTuple
 
-__all__ = ["Form", "ALL_FORMS", "FAMILIES", "OPTION_KEYWORDS", "form", "numpy_family"]
+__all__ = ["Form", "ALL_FORMS", "FAMILIES", "OPTION_KEYWORDS", "flag", "form", "numpy_family"]
 
 
 class Form(NamedTuple):
@@ -46,7 +46,8 @@ def _zero(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and x == 0
 
 
-def _flag(options: Mapping[str, Any], key: str) -> bool:
+def flag(options: Mapping[str, Any], key: str) -> bool:
+    """A boolean option (``nesterov``, ``amsgrad``, ``maximize``, ...): False when absent, else exactly a bool."""
     value = options.get(key, False)
     if not isinstance(value, bool):
         raise TypeError(f"{key} must be True or False, got {value!r}")
@@ -57,25 +58,25 @@ def form(family: str, options: Mapping[str, Any]) -> Form:
     """The form of ``family`` for torch's keyword ``options`` (absent keys: torch's defaults)."""
     if family == "SGD":
         if _zero(options.get("momentum", 0)):
-            if _flag(options, "nesterov"):
+            if flag(options, "nesterov"):
                 raise ValueError("Nesterov momentum requires a momentum and zero dampening")
             return Form("sgd_torch", frozenset({"momentum", "dampening", "nesterov"}))  # torch ignores dampening
-        if _flag(options, "nesterov"):
+        if flag(options, "nesterov"):
             if not _zero(options.get("dampening", 0)):
                 raise ValueError("Nesterov momentum requires a momentum and zero dampening")
             return Form("sgd_nesterov_torch", frozenset({"nesterov", "dampening"}))
         return Form("sgd_dampened_torch", frozenset({"nesterov"}))
     if family == "RMSprop":
-        centered, momentum = _flag(options, "centered"), not _zero(options.get("momentum", 0))
+        centered, momentum = flag(options, "centered"), not _zero(options.get("momentum", 0))
         name = "rmsprop" + ("_centered" if centered else "") + ("_momentum" if momentum else "")
         return Form(f"{name}_torch", frozenset({"centered"} | (set() if momentum else {"momentum"})))
     if family in ("Adam", "AdamW"):
-        decoupled = family == "AdamW" or _flag(options, "decoupled_weight_decay")
-        amsgrad = _flag(options, "amsgrad")
+        decoupled = family == "AdamW" or flag(options, "decoupled_weight_decay")
+        amsgrad = flag(options, "amsgrad")
         return Form(f"{'adamw' if decoupled else 'adam'}{'_amsgrad' if amsgrad else ''}_torch",
                     frozenset({"amsgrad", "decoupled_weight_decay"}))
     if family in ("NAdam", "NAdamT1", "NAdamScheduled"):
-        decoupled = _flag(options, "decoupled_weight_decay")
+        decoupled = flag(options, "decoupled_weight_decay")
         if family == "NAdamT1" and options.get("momentum_decay", math.inf) != math.inf:
             raise ValueError("NAdamT1 is NAdam with a constant momentum mu_t = b1 (momentum_decay = inf); for a "
                              "finite momentum_decay use NAdamScheduled")

@@ -210,11 +210,11 @@ def _constructor_keywords(cls: type) -> frozenset[str]:
 
 
 def _flag(owner: str, group: dict, key: str, where: str) -> bool:
-    """A group's boolean option (``amsgrad``, ``centered``, ...): False when absent, else exactly a bool."""
-    value = group.get(key, False)
-    if not isinstance(value, bool):
-        raise TypeError(f"{owner}: {where}: {key} must be True or False, got {value!r}")
-    return value
+    """A group's boolean option (``maximize``, ...), as optforge/_forms.py reads it, the error naming the group."""
+    try:
+        return _forms.flag(group, key)
+    except TypeError as e:
+        raise TypeError(f"{owner}: {where}: {e}") from None
 
 
 def _scalar_dtype() -> torch.dtype:
