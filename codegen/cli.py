@@ -78,6 +78,10 @@ def check_main(argv: list[str] | None = None, prog: str = "optforge-check") -> i
                                "per spec which changes the properties catch (the prover's kill rate)")
     mutation.add_argument("--spec", nargs="+", metavar="NAME", help="only the assignments of these specs")
     mutation.add_argument("--file", type=Path, help="mutate a spec file of your own instead of the built-ins")
+    mutation.add_argument("--references", type=Path, metavar="FILE",
+                          help="a Python file of independent references (STEPS, DEFAULTS, ACCEPTS, HYPERS: see "
+                               "codegen/mutants.py, References): the layer that judges what the prover lets "
+                               "through; the built-ins' is tests/mutation_references.py")
     mutation.add_argument("--sample", type=int, metavar="N", help="a random sample of N mutants (--seed)")
     mutation.add_argument("--seed", type=int, default=0)
     mutation.add_argument("--jobs", type=int, help="worker processes (default: the CPU count)")
@@ -86,8 +90,8 @@ def check_main(argv: list[str] | None = None, prog: str = "optforge-check") -> i
     args = parser.parse_args(argv)
     if args.mutants:
         return _mutants(args)
-    if args.spec or args.file or args.sample:
-        parser.error("--spec, --file and --sample are options of --mutants")
+    if args.spec or args.file or args.sample or args.references:
+        parser.error("--spec, --file, --references and --sample are options of --mutants")
     from optforge.specs import PROPERTIES
 
     verdicts = _run_properties(PROPERTIES)
@@ -112,13 +116,20 @@ def _mutants(args) -> int:
         loader, files = mutants.user_loader(args.file), [args.file]
     else:
         loader, files = mutants._builtin_loader, None
+    references = None
+    if args.references is not None:
+        try:
+            references = mutants.References.load(args.references)
+        except (OSError, ValueError, ImportError, SyntaxError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     start = time.perf_counter()
     try:
         outcomes = mutants.run(loader, only=args.spec, sample=args.sample, seed=args.seed, jobs=args.jobs,
-                               timeout=args.timeout, files=files,
+                               timeout=args.timeout, files=files, references=references,
                                progress=lambda line: print(line, file=sys.stderr, flush=True))
     except Exception as e:  # a spec file that does not build: say so, as optforge spec does
-        if type(e).__name__ not in ("SpecError", "UserSpecError"):
+        if type(e).__name__ not in ("SpecError", "UserSpecError", "ValueError"):
             raise
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -126,7 +137,7 @@ def _mutants(args) -> int:
         print("error: no mutants: no authored assignment matched" + (f" --spec {' '.join(args.spec)}"
                                                                      if args.spec else ""), file=sys.stderr)
         return 2
-    print(mutants.report(outcomes, time.perf_counter() - start))
+    print(mutants.report(outcomes, time.perf_counter() - start, references))
     return 0
 
 

@@ -1,6 +1,8 @@
 """Hyperparameters several specs share.  Each spec passes its own default."""
 
-from .language import NONNEGATIVE, POSITIVE, UNIT_INTERVAL, Hyperparameter
+from .language import NONNEGATIVE, POSITIVE, UNIT_INTERVAL, Hyperparameter, factory_module
+
+factory_module(__name__)  # a hyperparameter made here was declared by the line that called the factory
 
 
 def learning_rate(default: float) -> Hyperparameter:

@@ -55,6 +55,19 @@ class SpecError(ValueError):
         where = f" (at {source})" if source else ""
         super().__init__(f"spec {spec!r}{where}, quantity {quantity!r}: {reason}")
 
+    def __reduce__(self):  # picklable (a worker process reports it to its parent)
+        return type(self), (self.spec, self.quantity, self.reason, self.source)
+
+
+#: Modules whose functions build declarations for their callers (``common.learning_rate(1e-3)``): a
+#: declaration's source is the first frame outside them, the line that chose its values.
+_FACTORY_MODULES = {__name__}
+
+
+def factory_module(name: str) -> None:
+    """Declare the module ``name`` a factory of declarations (see :data:`_FACTORY_MODULES`)."""
+    _FACTORY_MODULES.add(name)
+
 
 def _caller_source(depth: int = 2) -> str | None:
     """'file:line' of the code that built a spec, so errors point at the user's file."""
@@ -62,7 +75,7 @@ def _caller_source(depth: int = 2) -> str | None:
         frame = sys._getframe(depth)
     except ValueError:  # pragma: no cover - shallow stacks
         return None
-    while frame is not None and frame.f_globals.get("__name__") == __name__:
+    while frame is not None and frame.f_globals.get("__name__") in _FACTORY_MODULES:
         frame = frame.f_back
     return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else None
 
@@ -77,6 +90,18 @@ def _set_source(item) -> None:
 #: ``Assign`` as its author writes it (not the copies that ``variant`` and ``substitute`` make, which
 #: carry their source already); it returns the expression to use.  None otherwise.
 AUTHORED_ASSIGN_HOOK: Callable[["Assign"], sp.Expr] | None = None
+#: The same for every ``Hyperparameter`` as its author declares it: returns the fields to change
+#: (``{"default": 0.99}``, ``{"domain": ...}``), or an empty mapping.
+AUTHORED_HYPER_HOOK: Callable[["Hyperparameter"], Mapping[str, object]] | None = None
+
+
+def _exact(value) -> sp.Rational:
+    """A default as the exact rational its decimal spelling names (``1e-8`` -> 1/10**8), for the domain
+    check; an integer stays an integer.  (``nsimplify`` would search for a closed form, slowly.)"""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or \
+            value in (float("inf"), float("-inf")):
+        return sp.sympify(value)
+    return sp.Rational(repr(value)) if isinstance(value, float) else sp.Integer(value)
 
 
 def _symbol_assumptions(domain: sp.Set) -> dict:
@@ -111,7 +136,11 @@ class Hyperparameter:
     source: str | None = field(default=None, compare=False, repr=False, kw_only=True)
 
     def __post_init__(self):
+        authored = self.source is None
         _set_source(self)
+        if authored and AUTHORED_HYPER_HOOK is not None:
+            for key, value in AUTHORED_HYPER_HOOK(self).items():
+                object.__setattr__(self, key, value)
 
     @property
     def symbol(self) -> sp.Symbol:
@@ -342,7 +371,7 @@ class Spec:
                 raise self.error(h.name, "hyperparameter has no domain", h)
             if not isinstance(h.domain, sp.Interval):
                 raise self.error(h.name, "the domain must be a sympy Interval", h)
-            if not h.domain.contains(sp.nsimplify(h.default)) == sp.true:
+            if not h.domain.contains(_exact(h.default)) == sp.true:
                 raise self.error(h.name, f"default {h.default!r} lies outside its domain {h.domain}", h)
 
         declared = {n: "input" for n in ("theta", "g", "t")}

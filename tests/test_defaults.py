@@ -9,16 +9,9 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import optforge.torch as oft  # noqa: E402
+from mutation_references import DEFAULTS, DOCUMENT_DEFAULTS, SPEC_DIFFERS, torch_defaults  # noqa: E402
 from optforge.specs import SPECS  # noqa: E402
 
-#: (spec, torch keyword) whose default is deliberately not torch's, and why
-SPEC_DIFFERS = {
-    ("momentum", "momentum"): "torch's SGD default momentum=0 turns momentum off; the document's Momentum uses 0.9",
-    ("nag", "momentum"): "as Momentum",
-    ("sgd_momentum", "momentum"): "a momentum form needs momentum > 0: 0.9, as the document's",
-    ("sgd_nesterov", "momentum"): "as sgd_momentum",
-    ("adadelta", "rho"): "the document gives rho = 0.95 (torch 0.9)",
-}
 #: (optforge.torch class, keyword) whose default is deliberately not its torch class's
 TORCH_CLASS_DIFFERS = {
     ("Momentum", "momentum"): "the document's Momentum: 0.9 (torch.optim.SGD's 0 is plain SGD)",
@@ -27,11 +20,6 @@ TORCH_CLASS_DIFFERS = {
     ("NAdamT1", "momentum_decay"): "NAdamT1 is NAdam(momentum_decay=inf)",
     ("AMSGrad", "amsgrad"): "AMSGrad is Adam(amsgrad=True)",
 }
-
-
-def torch_defaults(cls_name: str) -> dict:
-    sig = inspect.signature(getattr(torch.optim, cls_name).__init__)
-    return {k: p.default for k, p in sig.parameters.items() if p.default is not inspect.Parameter.empty}
 
 
 def spec_cases():
@@ -83,3 +71,19 @@ def test_optforge_torch_and_the_spec_agree_where_torch_has_no_class():
     assert sig["lr"].default == lion.hyper("lr").default
     assert sig["betas"].default == (lion.hyper("b1").default, lion.hyper("b2").default)
     assert sig["weight_decay"].default == lion.hyper("lam").default
+
+
+@pytest.mark.parametrize("spec_name", sorted(DOCUMENT_DEFAULTS))
+def test_a_spec_default_is_the_documents_where_it_states_one(spec_name):
+    spec = SPECS[spec_name]
+    for name, value in DOCUMENT_DEFAULTS[spec_name].items():
+        assert spec.hyper(name).default == value, f"{spec_name}.{name}: {spec.hyper(name).default!r}, the document {value!r}"
+
+
+def test_every_default_the_references_state_holds_and_most_specs_have_them():
+    """The table the mutation command's reference layer reads (tests/mutation_references.py, DEFAULTS:
+    torch's signatures through each spec's torch keywords, and the document's values)."""
+    wrong = [(n, h, SPECS[n].hyper(h).default, v) for n, hs in DEFAULTS.items() for h, v in hs.items()
+             if SPECS[n].hyper(h).default != v]
+    assert not wrong
+    assert len(DEFAULTS) >= 40 and DEFAULTS["adam"] == {"lr": 1e-3, "b1": 0.9, "b2": 0.999, "eps": 1e-8}

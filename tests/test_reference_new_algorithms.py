@@ -22,20 +22,20 @@ def objective_grad(x, t):
 
 # --- NumPy references, written from the papers (Kingma & Ba sec. 7.1; Reddi et al. with
 # --- PyTorch's amsgrad convention; Chen et al. 2023 Algorithm 2) -----------------------
-def adamax_ref(x, steps, lr, b1, b2, eps):
+def adamax_ref(x, steps, lr, b1, b2, eps, grad=None):
     m, u = np.zeros_like(x), np.zeros_like(x)
     for t in range(1, steps + 1):
-        g = objective_grad(x, t)
+        g = (grad or objective_grad)(x, t)
         m = b1 * m + (1 - b1) * g
         u = np.maximum(b2 * u, np.abs(g) + eps)
         x = x - (lr / (1 - b1**t)) * m / u
     return x, {"m": m, "u": u}
 
 
-def amsgrad_ref(x, steps, lr, b1, b2, eps, wd=0.0):
+def amsgrad_ref(x, steps, lr, b1, b2, eps, wd=0.0, grad=None):
     m, v, vmax = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
     for t in range(1, steps + 1):
-        g = objective_grad(x, t)
+        g = (grad or objective_grad)(x, t)
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
         vmax = np.maximum(vmax, v)
@@ -43,10 +43,10 @@ def amsgrad_ref(x, steps, lr, b1, b2, eps, wd=0.0):
     return x, {"m": m, "v": v, "vmax": vmax}
 
 
-def lion_ref(x, steps, lr, b1, b2, wd):
+def lion_ref(x, steps, lr, b1, b2, wd, grad=None):
     m = np.zeros_like(x)
     for t in range(1, steps + 1):
-        g = objective_grad(x, t)
+        g = (grad or objective_grad)(x, t)
         c = b1 * m + (1 - b1) * g
         x = x - lr * (np.sign(c) + wd * x)
         m = b2 * m + (1 - b2) * g
