@@ -216,7 +216,7 @@ def hyper_mutants_of(site: HyperSite) -> list[HyperMutant]:
         if d == 0:
             values = [0.1]
         elif unit and 0 < d < 1:
-            away = 1 - (1 - d) * 10
+            away = round(1 - (1 - d) * 10, 12)  # 0.999 -> 0.99; 0.9 -> 0 (then d / 2 instead)
             values = [1 - (1 - d) / 10, away if away > 0 else d / 2]
         elif d == 1 and isinstance(domain, sp.Interval) and domain.inf == -1:
             values = [-1.0]

@@ -159,9 +159,41 @@ def _positive_bias_corrections(expr: sp.Expr, domains: Mapping[str, sp.Set]) -> 
     return expr.xreplace(subs) if subs else expr
 
 
+def _interior_of_unit_intervals(expr: sp.Expr, domains: Mapping[str, sp.Set]) -> tuple[sp.Expr, list[str]]:
+    """``expr`` with each hyperparameter whose domain is [0, 1) or (0, 1) written ``1/(1 + s)``, ``s > 0``."""
+    expr = sp.sympify(expr)
+    subs, names = {}, []
+    for symbol in expr.free_symbols:
+        d = domains.get(getattr(symbol, "name", None))
+        if isinstance(d, sp.Interval) and d.inf == 0 and d.sup == 1 and d.right_open:
+            subs[symbol] = 1 / (1 + sp.Symbol(f"s_{symbol.name}", positive=True))
+            names.append(symbol.name)
+    return (expr.xreplace(subs) if subs else expr), names
+
+
 def _residual_verdict(prop: Property, residuals: Mapping[str, sp.Expr], domains, what: str) -> Verdict:
+    # A residual that is nonzero at a sample point (exact rationals, 30 digits) is refuted there and
+    # then, before any simplification: simplifying a nonzero expression is the slow part of a check.
+    for name, residual in residuals.items():
+        if sp.sympify(residual) == 0:
+            continue
+        found = find_counterexample(residual, domains)
+        if found:
+            values, number = found
+            return Verdict(prop, REFUTED, f"{what}: {name} differs by {sp.sstr(residual)}; at "
+                           f"{values} the difference is {sp.N(number, 6)}",
+                           residual=residual, counterexample=values,
+                           numeric=f"residual {sp.N(number, 6)} at a sample point")
     unresolved = {k: r for k, r in residuals.items()
                   if not is_zero(r) and not is_zero(_positive_bias_corrections(r, domains))}
+    # Last, with each [0, 1) hyperparameter written b = 1/(1 + s), s > 0, so that SymPy knows 1 - b > 0
+    # (a Max of (1 - b) g^2 and 0, a root of (1 - b)^2): proved for 0 < b < 1, and at b = 0 by continuity.
+    interior = {k: r for k, r in unresolved.items() if not is_zero(_interior_of_unit_intervals(r, domains)[0])}
+    if unresolved and not interior:
+        names = sorted({n for r in unresolved.values() for n in _interior_of_unit_intervals(r, domains)[1]})
+        return Verdict(prop, PROVED, f"{what}: every difference simplifies to 0 (for 0 < {', '.join(names)} < 1; "
+                                     "at 0 by continuity)")
+    unresolved = interior
     if not unresolved:
         return Verdict(prop, PROVED, f"{what}: every difference simplifies to 0")
     name, residual = next(iter(unresolved.items()))
@@ -238,8 +270,8 @@ def _induction(spec: Spec, state: Mapping[str, sp.Expr]) -> tuple[dict[str, sp.E
 @_check.register
 def _(prop: ClosedForm) -> Verdict:
     residuals, after = _induction(prop.spec, prop.state)
-    for name, claim in prop.claims.items():
-        residuals[name] = after[name] - sp.sympify(claim)
+    for name, claim in prop.claims.items():  # a claim may name the step's quantities (post-step u, step)
+        residuals[name] = after[name] - _by_name(claim, after)
     return _residual_verdict(prop, residuals, _domains(prop.spec),
                              "induction on t from the initial state, constant gradient")
 
@@ -315,11 +347,17 @@ def _(prop: StateCount) -> Verdict:
                    counterexample={"found": found, "expected": prop.expected})
 
 
-def _one_step_names(spec: Spec, state: Mapping[str, sp.Expr] | None = None, t: sp.Expr | None = None) -> dict:
-    """The quantities of one step with a plain gradient, by name, plus ``step`` and ``x_prev``."""
+def _one_step_names(spec: Spec, state: Mapping[str, sp.Expr] | None = None, t: sp.Expr | None = None,
+                    objective_gradient: sp.Lambda | None = None) -> dict:
+    """The quantities of one step with a plain gradient (or with ``objective_gradient`` evaluated where
+    the spec takes its gradient), by name, plus ``step`` and ``x_prev``."""
     before = {"theta": THETA, **{s.name: s.symbol for s in spec.state}}
     values = {spec.state_named(k).symbol: sp.sympify(v) for k, v in (state or {}).items()}
-    after = spec.one_step(values=values, gradient=GRAD, t=T if t is None else sp.sympify(t))
+    gradient = GRAD
+    if objective_gradient is not None:
+        point = THETA if spec.gradient_at is None else sp.sympify(spec.gradient_at)
+        gradient = objective_gradient(point.xreplace(values))
+    after = spec.one_step(values=values, gradient=gradient, t=T if t is None else sp.sympify(t))
     after[STEP] = after["theta"] - THETA
     after.update({f"{k}_prev": sp.sympify(v).xreplace(values) for k, v in before.items()})
     return after
@@ -327,7 +365,7 @@ def _one_step_names(spec: Spec, state: Mapping[str, sp.Expr] | None = None, t: s
 
 @_check.register
 def _(prop: Identity) -> Verdict:
-    names = _one_step_names(prop.spec, prop.state, prop.t)
+    names = _one_step_names(prop.spec, prop.state, prop.t, prop.objective_gradient)
     residual = _by_name(prop.lhs, names) - _by_name(prop.rhs, names)
     return _residual_verdict(prop, {"identity": residual}, _domains(prop.spec),
                              f"one step, {sp.sstr(prop.lhs)} == {sp.sstr(prop.rhs)}")

@@ -70,7 +70,6 @@ EN: dict[str, str] = {
         r"AdaGrad with $\epsilon$ inside the square root, as optax and Keras place it.",
     "optax adagrad and Keras Adagrad place eps here (their accumulator starts at 0.1).":
         r"optax \texttt{adagrad} and Keras \texttt{Adagrad} place $\epsilon$ here (their accumulator starts at 0.1).",
-    "with a constant gradient, G_t = t g^2": r"with a constant gradient $g$, $G_t = t g^2$",
     "with a constant gradient, Adagrad's step tends to 0 as t -> oo":
         r"with a constant gradient, Adagrad's step tends to 0 as $t \to \infty$",
     "with a constant gradient g, E[g^2] = E[dtheta^2] = g^2 is a fixed point whose step is -g (not 0)": (
@@ -329,7 +328,6 @@ KO: dict[str, str] = {
     "eps 1e-7.": (
         r"optax와 Keras: $\epsilon$이 제곱근 안에 있고(\texttt{adagrad\_eps\_in\_sqrt} 변형), 누적값은 0.1에서 "
         r"시작하며 $\epsilon = 10^{-7}$입니다."),
-    "with a constant gradient, G_t = t g^2": r"그래디언트 $g$가 일정하면 $G_t = t g^2$입니다",
     "with a constant gradient, Adagrad's step tends to 0 as t -> oo":
         r"그래디언트가 일정하면 $t \to \infty$일 때 Adagrad의 스텝은 0으로 갑니다",
     "AdaGrad keeps one state array per parameter": "AdaGrad는 파라미터마다 상태 배열 하나를 유지합니다",
@@ -731,3 +729,118 @@ def _torch_option_titles() -> dict[str, str]:
 
 
 KO.update(_torch_option_titles())
+
+
+# ---------------------------------------------------------------- properties that pin every assignment (issue: mutation testing)
+EN.update({
+    'with a constant gradient, G_t = t g^2 and the step is -lr g / (sqrt(t) |g| + eps)':
+        'with a constant gradient $g$, $G_t = t g^2$ and the step is $-\\eta g / (\\sqrt{t}\\,|g| + \\epsilon)$',
+    'from zero state AdaGrad first moves by -lr g / (|g| + eps), about -lr sign(g)':
+        'from zero state AdaGrad first moves by $-\\eta g / (|g| + \\epsilon)$, about $-\\eta\\,\\mathrm{sign}(g)$',
+    'with eps inside the root, the first step is -lr g / sqrt(g^2 + eps)':
+        'with $\\epsilon$ inside the root, the first step is $-\\eta g / \\sqrt{g^2 + \\epsilon}$',
+    'with eps inside the root and a constant gradient, the step is -lr g / sqrt(t g^2 + eps)':
+        'with $\\epsilon$ inside the root and a constant gradient, the step is $-\\eta g / \\sqrt{t g^2 + \\epsilon}$',
+    'with a constant gradient g, E[g^2]_t = (1 - rho^t) g^2 (whatever E[dtheta^2] does)':
+        'with a constant gradient $g$, $E[g^2]_t = (1 - \\rho^t) g^2$ (whatever $E[\\Delta\\theta^2]$ does)',
+    "from zero state Adadelta first moves by -sqrt(eps) g / sqrt((1 - rho) g^2 + eps): eps alone sets the first step's size":
+        "from zero state Adadelta first moves by $-\\sqrt{\\epsilon}\\, g / \\sqrt{(1 - \\rho) g^2 + \\epsilon}$: $\\epsilon$ alone sets the first step's size",
+    'after the first step, E[dtheta^2] = (1 - rho) times the first step squared':
+        'after the first step, $E[\\Delta\\theta^2] = (1 - \\rho)$ times the first step squared',
+    'on the second step of a constant gradient g, Adadelta moves by -sqrt(E[dtheta^2]_1 + eps) g / sqrt((1 - rho^2) g^2 + eps): the numerator holds the earlier updates, the denominator the gradients':
+        'on the second step of a constant gradient $g$, Adadelta moves by $-\\sqrt{E[\\Delta\\theta^2]_1 + \\epsilon}\\, g / \\sqrt{(1 - \\rho^2) g^2 + \\epsilon}$: the numerator holds the earlier updates, the denominator the gradients',
+    'with psi = 0 the schedule is the constant mu_t = b1/2, and mu_product_t = (b1/2)^t':
+        'with $\\psi = 0$ the schedule is the constant $\\mu_t = \\beta_1/2$, and $\\prod_{i \\le t} \\mu_i = (\\beta_1/2)^t$',
+    'from zero state the first step is -lr g (1 + mu_2 (1 - b1) / (1 - mu_1 mu_2)) / (|g| + eps), with mu_k = b1 (1 - 0.96^(k psi) / 2)':
+        'from zero state the first step is $-\\eta g \\bigl(1 + \\mu_2 (1 - \\beta_1) / (1 - \\mu_1 \\mu_2)\\bigr) / (|g| + \\epsilon)$, with $\\mu_k = \\beta_1 (1 - 0.96^{k\\psi} / 2)$',
+    'after two steps mu_product = mu_1 mu_2: the product runs over the schedule, one factor a step':
+        'after two steps $\\prod_{i \\le t} \\mu_i = \\mu_1 \\mu_2$: the product runs over the schedule, one factor a step',
+    "for every b1, Adamax from zero state first moves by -lr g/(|g| + eps): the bias correction 1/(1 - b1) undoes m's factor (1 - b1)":
+        "for every $\\beta_1$, Adamax from zero state first moves by $-\\eta g/(|g| + \\epsilon)$: the bias correction $1/(1 - \\beta_1)$ undoes $m$'s factor $(1 - \\beta_1)$",
+    'with a constant gradient g, m_t = (1 - b1^t) g and the bias-corrected step is -lr g / u_t for every b1 and t':
+        'with a constant gradient $g$, $m_t = (1 - \\beta_1^t) g$ and the bias-corrected step is $-\\eta g / u_t$ for every $\\beta_1$ and $t$',
+    'while b2 u_{t-1} exceeds |g| + eps (here it is twice that), u_t = b2 u_{t-1}: the running maximum decays by b2':
+        'while $\\beta_2 u_{t-1}$ exceeds $|g| + \\epsilon$ (here it is twice that), $u_t = \\beta_2 u_{t-1}$: the running maximum decays by $\\beta_2$',
+    "from zero state vhat_1 = vmax_1 / (1 - b2) = g^2: the maximum is bias-corrected like Adam's v":
+        "from zero state $\\hat{v}_1 = v^{\\max}_1 / (1 - \\beta_2) = g^2$: the maximum is bias-corrected like Adam's $v$",
+    "AMSGrad's first step from zero state is Adam's, -lr g / (|g| + eps)":
+        "AMSGrad's first step from zero state is Adam's, $-\\eta g / (|g| + \\epsilon)$",
+    "a maximum above the new v is kept: with vmax_1 = 2 g^2 and v_1 = 0 the second step divides by sqrt(2 g^2 / (1 - b2^2)), not by Adam's sqrt(v_2 / (1 - b2^2))":
+        "a maximum above the new $v$ is kept: with $v^{\\max}_1 = 2 g^2$ and $v_1 = 0$ the second step divides by $\\sqrt{2 g^2 / (1 - \\beta_2^2)}$, not by Adam's $\\sqrt{v_2 / (1 - \\beta_2^2)}$",
+    "with a constant gradient g, m_t = (1 - b2^t) g, and the direction's argument is c_t = (1 - b1 b2^(t-1)) g: it interpolates with the momentum of the previous step":
+        "with a constant gradient $g$, $m_t = (1 - \\beta_2^t) g$, and the direction's argument is $c_t = (1 - \\beta_1 \\beta_2^{t-1}) g$: it interpolates with the momentum of the previous step",
+    'from zero momentum the first direction is sign((1 - b1) g) = sign(g)':
+        'from zero momentum the first direction is $\\mathrm{sign}((1 - \\beta_1) g) = \\mathrm{sign}(g)$',
+    'from the second step on (t + 1 for every t >= 1) the gradient enters the buffer scaled by 1 - dampening':
+        'from the second step on ($t + 1$ for every $t \\ge 1$) the gradient enters the buffer scaled by $1 - \\delta$',
+    "with a constant gradient g, step t is -lr / (1 + (t - 1) lr_decay) g / (sqrt(t) |g| + eps): the first step is Adagrad's, later ones shrink by the decay as well":
+        "with a constant gradient $g$, step $t$ is $-\\eta / (1 + (t - 1) \\kappa)\\; g / (\\sqrt{t}\\,|g| + \\epsilon)$: the first step is Adagrad's, later ones shrink by the decay as well",
+    'with a constant gradient g, the mean ga_t = (1 - alpha^t) g and v_t = (1 - alpha^t) g^2':
+        'with a constant gradient $g$, the mean $\\bar{g}_t = (1 - \\alpha^t) g$ and $v_t = (1 - \\alpha^t) g^2$',
+    'after the first gradient the centred denominator is sqrt(alpha (1 - alpha)) |g| + eps: the mean square (1 - alpha) g^2 minus the squared mean (1 - alpha)^2 g^2':
+        'after the first gradient the centred denominator is $\\sqrt{\\alpha (1 - \\alpha)}\\,|g| + \\epsilon$: the mean square $(1 - \\alpha) g^2$ minus the squared mean $(1 - \\alpha)^2 g^2$',
+    'from zero state RMSprop with momentum first moves by -lr g / (sqrt(1 - alpha) |g| + eps), as RMSprop does':
+        'from zero state RMSprop with momentum first moves by $-\\eta g / (\\sqrt{1 - \\alpha}\\,|g| + \\epsilon)$, as RMSprop does',
+    'the buffer decays by mu and takes the scaled gradient: after a first average v_1 = (1 - alpha) g^2, buf_1 = mu buf_0 + g / (sqrt(1 - alpha) |g| + eps)':
+        'the buffer decays by $\\mu$ and takes the scaled gradient: after a first average $v_1 = (1 - \\alpha) g^2$, $b_1 = \\mu b_0 + g / (\\sqrt{1 - \\alpha}\\,|g| + \\epsilon)$',
+    'for SGD, L2 weight decay wd is decoupled weight decay with lam = wd: theta - lr (g + wd theta) = theta (1 - lr wd) - lr g':
+        'for SGD, L2 weight decay $\\lambda_2$ is decoupled weight decay with $\\lambda = \\lambda_2$: $\\theta - \\eta (g + \\lambda_2 \\theta) = \\theta (1 - \\eta \\lambda_2) - \\eta g$',
+    "on f(x) = a x^2 / 2, NAG's velocity is v_t = mu (1 - lr a) v_{t-1} + lr a theta_{t-1}: the gradient at theta - mu v damps the momentum by (1 - lr a), which Momentum's does not":
+        "on $f(x) = a x^2 / 2$, NAG's velocity is $v_t = \\mu (1 - \\eta a) v_{t-1} + \\eta a \\theta_{t-1}$: the gradient at $\\theta - \\mu v$ damps the momentum by $(1 - \\eta a)$, which Momentum's does not",
+})
+KO.update({
+    'with a constant gradient, G_t = t g^2 and the step is -lr g / (sqrt(t) |g| + eps)':
+        '그래디언트 $g$가 일정하면 $G_t = t g^2$이고 스텝은 $-\\eta g / (\\sqrt{t}\\,|g| + \\epsilon)$입니다',
+    'from zero state AdaGrad first moves by -lr g / (|g| + eps), about -lr sign(g)':
+        '상태가 0에서 시작하면 AdaGrad의 첫 스텝은 $-\\eta g / (|g| + \\epsilon)$, 약 $-\\eta\\,\\mathrm{sign}(g)$입니다',
+    'with eps inside the root, the first step is -lr g / sqrt(g^2 + eps)':
+        '$\\epsilon$이 제곱근 안에 있으면 첫 스텝은 $-\\eta g / \\sqrt{g^2 + \\epsilon}$입니다',
+    'with eps inside the root and a constant gradient, the step is -lr g / sqrt(t g^2 + eps)':
+        '$\\epsilon$이 제곱근 안에 있고 그래디언트가 일정하면 스텝은 $-\\eta g / \\sqrt{t g^2 + \\epsilon}$입니다',
+    'with a constant gradient g, E[g^2]_t = (1 - rho^t) g^2 (whatever E[dtheta^2] does)':
+        '그래디언트 $g$가 일정하면 $E[g^2]_t = (1 - \\rho^t) g^2$입니다 ($E[\\Delta\\theta^2]$와 무관)',
+    "from zero state Adadelta first moves by -sqrt(eps) g / sqrt((1 - rho) g^2 + eps): eps alone sets the first step's size":
+        '상태가 0에서 시작하면 Adadelta의 첫 스텝은 $-\\sqrt{\\epsilon}\\, g / \\sqrt{(1 - \\rho) g^2 + \\epsilon}$입니다: 첫 스텝의 크기는 $\\epsilon$만이 정합니다',
+    'after the first step, E[dtheta^2] = (1 - rho) times the first step squared':
+        '첫 스텝 후 $E[\\Delta\\theta^2]$는 첫 스텝의 제곱에 $(1 - \\rho)$를 곱한 값입니다',
+    'on the second step of a constant gradient g, Adadelta moves by -sqrt(E[dtheta^2]_1 + eps) g / sqrt((1 - rho^2) g^2 + eps): the numerator holds the earlier updates, the denominator the gradients':
+        '그래디언트 $g$가 일정할 때 두 번째 스텝은 $-\\sqrt{E[\\Delta\\theta^2]_1 + \\epsilon}\\, g / \\sqrt{(1 - \\rho^2) g^2 + \\epsilon}$입니다: 분자는 이전 업데이트를, 분모는 그래디언트를 담습니다',
+    'with psi = 0 the schedule is the constant mu_t = b1/2, and mu_product_t = (b1/2)^t':
+        '$\\psi = 0$이면 스케줄은 상수 $\\mu_t = \\beta_1/2$이고 $\\prod_{i \\le t} \\mu_i = (\\beta_1/2)^t$입니다',
+    'from zero state the first step is -lr g (1 + mu_2 (1 - b1) / (1 - mu_1 mu_2)) / (|g| + eps), with mu_k = b1 (1 - 0.96^(k psi) / 2)':
+        '상태가 0에서 시작하면 첫 스텝은 $-\\eta g \\bigl(1 + \\mu_2 (1 - \\beta_1) / (1 - \\mu_1 \\mu_2)\\bigr) / (|g| + \\epsilon)$이며, $\\mu_k = \\beta_1 (1 - 0.96^{k\\psi} / 2)$입니다',
+    'after two steps mu_product = mu_1 mu_2: the product runs over the schedule, one factor a step':
+        '두 스텝 후 $\\prod_{i \\le t} \\mu_i = \\mu_1 \\mu_2$입니다: 곱은 스텝마다 스케줄의 인수 하나씩을 곱합니다',
+    "for every b1, Adamax from zero state first moves by -lr g/(|g| + eps): the bias correction 1/(1 - b1) undoes m's factor (1 - b1)":
+        '모든 $\\beta_1$에 대해 상태가 0에서 시작하면 Adamax의 첫 스텝은 $-\\eta g/(|g| + \\epsilon)$입니다: 편향 보정 $1/(1 - \\beta_1)$이 $m$의 인수 $(1 - \\beta_1)$을 상쇄합니다',
+    'with a constant gradient g, m_t = (1 - b1^t) g and the bias-corrected step is -lr g / u_t for every b1 and t':
+        '그래디언트 $g$가 일정하면 $m_t = (1 - \\beta_1^t) g$이고, 모든 $\\beta_1$과 $t$에서 편향 보정된 스텝은 $-\\eta g / u_t$입니다',
+    'while b2 u_{t-1} exceeds |g| + eps (here it is twice that), u_t = b2 u_{t-1}: the running maximum decays by b2':
+        '$\\beta_2 u_{t-1}$이 $|g| + \\epsilon$보다 크면(여기서는 두 배) $u_t = \\beta_2 u_{t-1}$입니다: 누적 최댓값은 $\\beta_2$로 감쇠합니다',
+    "from zero state vhat_1 = vmax_1 / (1 - b2) = g^2: the maximum is bias-corrected like Adam's v":
+        '상태가 0에서 시작하면 $\\hat{v}_1 = v^{\\max}_1 / (1 - \\beta_2) = g^2$입니다: 최댓값도 Adam의 $v$처럼 편향 보정됩니다',
+    "AMSGrad's first step from zero state is Adam's, -lr g / (|g| + eps)":
+        '상태가 0에서 시작하면 AMSGrad의 첫 스텝은 Adam과 같은 $-\\eta g / (|g| + \\epsilon)$입니다',
+    "a maximum above the new v is kept: with vmax_1 = 2 g^2 and v_1 = 0 the second step divides by sqrt(2 g^2 / (1 - b2^2)), not by Adam's sqrt(v_2 / (1 - b2^2))":
+        '새 $v$보다 큰 최댓값은 유지됩니다: $v^{\\max}_1 = 2 g^2$, $v_1 = 0$이면 두 번째 스텝은 Adam의 $\\sqrt{v_2 / (1 - \\beta_2^2)}$가 아니라 $\\sqrt{2 g^2 / (1 - \\beta_2^2)}$로 나눕니다',
+    "with a constant gradient g, m_t = (1 - b2^t) g, and the direction's argument is c_t = (1 - b1 b2^(t-1)) g: it interpolates with the momentum of the previous step":
+        '그래디언트 $g$가 일정하면 $m_t = (1 - \\beta_2^t) g$이고 방향의 인자는 $c_t = (1 - \\beta_1 \\beta_2^{t-1}) g$입니다: 이전 스텝의 모멘텀과 보간합니다',
+    'from zero momentum the first direction is sign((1 - b1) g) = sign(g)':
+        '모멘텀이 0에서 시작하면 첫 방향은 $\\mathrm{sign}((1 - \\beta_1) g) = \\mathrm{sign}(g)$입니다',
+    'from the second step on (t + 1 for every t >= 1) the gradient enters the buffer scaled by 1 - dampening':
+        '두 번째 스텝부터($t \\ge 1$인 모든 $t + 1$) 그래디언트는 $1 - \\delta$를 곱해 버퍼에 들어갑니다',
+    "with a constant gradient g, step t is -lr / (1 + (t - 1) lr_decay) g / (sqrt(t) |g| + eps): the first step is Adagrad's, later ones shrink by the decay as well":
+        '그래디언트 $g$가 일정하면 $t$번째 스텝은 $-\\eta / (1 + (t - 1) \\kappa)\\; g / (\\sqrt{t}\\,|g| + \\epsilon)$입니다: 첫 스텝은 Adagrad와 같고, 이후 스텝은 감쇠로도 줄어듭니다',
+    'with a constant gradient g, the mean ga_t = (1 - alpha^t) g and v_t = (1 - alpha^t) g^2':
+        '그래디언트 $g$가 일정하면 평균 $\\bar{g}_t = (1 - \\alpha^t) g$, $v_t = (1 - \\alpha^t) g^2$입니다',
+    'after the first gradient the centred denominator is sqrt(alpha (1 - alpha)) |g| + eps: the mean square (1 - alpha) g^2 minus the squared mean (1 - alpha)^2 g^2':
+        '첫 그래디언트 후 중심화된 분모는 $\\sqrt{\\alpha (1 - \\alpha)}\\,|g| + \\epsilon$입니다: 제곱 평균 $(1 - \\alpha) g^2$에서 평균의 제곱 $(1 - \\alpha)^2 g^2$를 뺀 값',
+    'from zero state RMSprop with momentum first moves by -lr g / (sqrt(1 - alpha) |g| + eps), as RMSprop does':
+        '상태가 0에서 시작하면 모멘텀 RMSprop의 첫 스텝은 RMSprop과 같은 $-\\eta g / (\\sqrt{1 - \\alpha}\\,|g| + \\epsilon)$입니다',
+    'the buffer decays by mu and takes the scaled gradient: after a first average v_1 = (1 - alpha) g^2, buf_1 = mu buf_0 + g / (sqrt(1 - alpha) |g| + eps)':
+        '버퍼는 $\\mu$로 감쇠하며 스케일된 그래디언트를 받습니다: 첫 평균 $v_1 = (1 - \\alpha) g^2$ 후 $b_1 = \\mu b_0 + g / (\\sqrt{1 - \\alpha}\\,|g| + \\epsilon)$입니다',
+    'for SGD, L2 weight decay wd is decoupled weight decay with lam = wd: theta - lr (g + wd theta) = theta (1 - lr wd) - lr g':
+        'SGD에서는 L2 가중치 감쇠 $\\lambda_2$가 $\\lambda = \\lambda_2$인 분리된 가중치 감쇠와 같습니다: $\\theta - \\eta (g + \\lambda_2 \\theta) = \\theta (1 - \\eta \\lambda_2) - \\eta g$',
+    "on f(x) = a x^2 / 2, NAG's velocity is v_t = mu (1 - lr a) v_{t-1} + lr a theta_{t-1}: the gradient at theta - mu v damps the momentum by (1 - lr a), which Momentum's does not":
+        '$f(x) = a x^2 / 2$에서 NAG의 속도는 $v_t = \\mu (1 - \\eta a) v_{t-1} + \\eta a \\theta_{t-1}$입니다: $\\theta - \\mu v$에서 구한 그래디언트가 모멘텀을 $(1 - \\eta a)$만큼 줄이며, Momentum은 그렇지 않습니다',
+})

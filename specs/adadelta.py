@@ -3,8 +3,8 @@
 import sympy as sp
 
 from .common import epsilon
-from .language import (GRAD, THETA, UNIT_INTERVAL, Assign, FixedPoint, Hyperparameter, Scaling, Spec, State,
-                       StateCount, TorchEquivalent)
+from .language import (GRAD, THETA, UNIT_INTERVAL, Assign, ClosedForm, FixedPoint, Hyperparameter, Identity, Scaling,
+                       Spec, State, StateCount, T, TorchEquivalent)
 from .sgd import SGD
 
 rho = Hyperparameter("rho", 0.95, UNIT_INTERVAL, "decay rate of both moving averages", r"\rho", api="rho")
@@ -55,6 +55,22 @@ PROPERTIES = [
                       "multiplies Adadelta's update by c"),
     Scaling("sgd_update_lacks_units_of_theta", spec=SGD, scale={"theta": c, "g": 1 / c}, factor=c, holds=False,
             statement="SGD's update is not multiplied by c when theta is rescaled by c"),
+    ClosedForm("adadelta_constant_gradient_average", spec=ADADELTA, state={"Eg2": g**2 * (1 - rho.symbol**T)},
+               statement="with a constant gradient g, E[g^2]_t = (1 - rho^t) g^2 (whatever E[dtheta^2] does)"),
+    Identity("adadelta_first_step", spec=ADADELTA, state={"Eg2": 0, "Edtheta2": 0}, t=1, lhs=sp.Symbol("step"),
+             rhs=-sp.sqrt(eps.symbol) * g / sp.sqrt((1 - rho.symbol) * g**2 + eps.symbol),
+             statement="from zero state Adadelta first moves by -sqrt(eps) g / sqrt((1 - rho) g^2 + eps): "
+                       "eps alone sets the first step's size"),
+    Identity("adadelta_first_update_average", spec=ADADELTA, state={"Eg2": 0, "Edtheta2": 0}, t=1,
+             lhs=Edx2, rhs=(1 - rho.symbol) * eps.symbol * g**2 / ((1 - rho.symbol) * g**2 + eps.symbol),
+             statement="after the first step, E[dtheta^2] = (1 - rho) times the first step squared"),
+    Identity("adadelta_second_step_uses_the_first", spec=ADADELTA, t=2,
+             state={"Eg2": (1 - rho.symbol) * g**2}, lhs=sp.Symbol("step"),
+             rhs=-sp.sqrt(sp.Symbol("Edtheta2_prev") + eps.symbol) * g
+             / sp.sqrt((1 - rho.symbol**2) * g**2 + eps.symbol),
+             statement="on the second step of a constant gradient g, Adadelta moves by "
+                       "-sqrt(E[dtheta^2]_1 + eps) g / sqrt((1 - rho^2) g^2 + eps): the numerator holds the "
+                       "earlier updates, the denominator the gradients"),
     StateCount("adadelta_state_arrays", spec=ADADELTA, expected=2,
                statement="Adadelta keeps two state arrays per parameter (AdaGrad one)"),
 ]

@@ -7,7 +7,7 @@ root).  ``ADAGRAD_EPS_IN_SQRT`` is the optax/Keras placement, kept as a variant.
 import sympy as sp
 
 from .common import epsilon, learning_rate
-from .language import GRAD, THETA, T, Assign, ClosedForm, Limit, Spec, State, StateCount, TorchEquivalent
+from .language import GRAD, THETA, T, Assign, ClosedForm, Identity, Limit, Spec, State, StateCount, TorchEquivalent
 
 lr, eps = learning_rate(1e-2), epsilon(1e-10)
 Gsum, denom = sp.Symbol("G", nonnegative=True), sp.Symbol("denom", real=True)
@@ -47,7 +47,17 @@ g = sp.Symbol("g", real=True)
 SPECS = [ADAGRAD, ADAGRAD_EPS_IN_SQRT]
 PROPERTIES = [
     ClosedForm("adagrad_constant_gradient_accumulator", spec=ADAGRAD, state={"G": T * g**2},
-               statement="with a constant gradient, G_t = t g^2"),
+               claims={"step": -lr.symbol * g / (sp.sqrt(T) * sp.Abs(g) + eps.symbol)},
+               statement="with a constant gradient, G_t = t g^2 and the step is -lr g / (sqrt(t) |g| + eps)"),
+    Identity("adagrad_first_step", spec=ADAGRAD, state={"G": 0}, t=1, lhs=sp.Symbol("step"),
+             rhs=-lr.symbol * g / (sp.Abs(g) + eps.symbol),
+             statement="from zero state AdaGrad first moves by -lr g / (|g| + eps), about -lr sign(g)"),
+    Identity("adagrad_eps_in_sqrt_first_step", spec=ADAGRAD_EPS_IN_SQRT, state={"G": 0}, t=1,
+             lhs=sp.Symbol("step"), rhs=-lr.symbol * g / sp.sqrt(g**2 + eps.symbol),
+             statement="with eps inside the root, the first step is -lr g / sqrt(g^2 + eps)"),
+    ClosedForm("adagrad_eps_in_sqrt_constant_gradient", spec=ADAGRAD_EPS_IN_SQRT, state={"G": T * g**2},
+               claims={"step": -lr.symbol * g / sp.sqrt(T * g**2 + eps.symbol)},
+               statement="with eps inside the root and a constant gradient, the step is -lr g / sqrt(t g^2 + eps)"),
     Limit("adagrad_step_vanishes", spec=ADAGRAD, state={"G": T * g**2},
           expr=sp.Symbol("step"), value=0,
           statement="with a constant gradient, Adagrad's step tends to 0 as t -> oo"),

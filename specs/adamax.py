@@ -9,7 +9,7 @@ import dataclasses
 import sympy as sp
 
 from .common import beta1, beta2, epsilon, learning_rate
-from .language import GRAD, THETA, T, Assign, Identity, Spec, State, StateCount, TorchEquivalent
+from .language import GRAD, THETA, T, Assign, ClosedForm, Identity, Spec, State, StateCount, TorchEquivalent
 
 lr, b1 = learning_rate(2e-3), beta1()
 b2 = dataclasses.replace(beta2(), meaning="decay rate of the infinity-norm average")
@@ -47,5 +47,17 @@ PROPERTIES = [
     Identity("adamax_b1_0_step_is_normalised_gradient", spec=ADAMAX.substitute({"b1": 0}, "adamax_b1_0"),
              lhs=sp.Symbol("step"), rhs=-lr.symbol * g / sp.Symbol("u"),
              statement="Adamax with b1 = 0 steps by -lr g_t / u_t (no momentum, no bias correction)"),
+    Identity("adamax_first_step", spec=ADAMAX, state={"m": 0, "u": 0}, t=1, lhs=sp.Symbol("step"),
+             rhs=-lr.symbol * g / (sp.Abs(g) + eps.symbol),
+             statement="for every b1, Adamax from zero state first moves by -lr g/(|g| + eps): the bias "
+                       "correction 1/(1 - b1) undoes m's factor (1 - b1)"),
+    ClosedForm("adamax_constant_gradient_momentum", spec=ADAMAX, state={"m": g * (1 - b1.symbol**T)},
+               claims={"step": -lr.symbol * g / u},
+               statement="with a constant gradient g, m_t = (1 - b1^t) g and the bias-corrected step is "
+                         "-lr g / u_t for every b1 and t"),
+    Identity("adamax_large_norm_decays", spec=ADAMAX, state={"u": 2 * (sp.Abs(g) + eps.symbol) / b2.symbol},
+             lhs=u, rhs=2 * (sp.Abs(g) + eps.symbol),
+             statement="while b2 u_{t-1} exceeds |g| + eps (here it is twice that), u_t = b2 u_{t-1}: the "
+                       "running maximum decays by b2"),
     StateCount("adamax_state_arrays", spec=ADAMAX, expected=2, statement="Adamax keeps two state arrays per parameter"),
 ]

@@ -6,9 +6,9 @@ the running maximum of the raw v, divided by the current sqrt(1 - b2^t).
 
 import sympy as sp
 
-from .adam import ADAM, b2, bc2, v, vhat
+from .adam import ADAM, b2, bc2, eps, lr, v, vhat
 from .adamw import ADAMW
-from .language import T, Assign, NonNegative, State, StateCount, TorchEquivalent
+from .language import T, Assign, Identity, NonNegative, State, StateCount, TorchEquivalent
 
 vmax = sp.Symbol("vmax", nonnegative=True)
 _amsgrad = dict(
@@ -40,6 +40,7 @@ ADAMW_AMSGRAD = ADAMW.variant(
                                      {"amsgrad": True}),
     api_class="AdamWAMSGrad")
 
+_g = sp.Symbol("g", real=True)
 SPECS = [ADAM_AMSGRAD, ADAMW_AMSGRAD]
 PROPERTIES = [
     NonNegative("amsgrad_max_never_decreases", spec=ADAM_AMSGRAD, expr=vmax - sp.Symbol("vmax_prev"),
@@ -51,6 +52,16 @@ PROPERTIES = [
     NonNegative("amsgrad_step_bounded_by_adam_denominator", spec=ADAM_AMSGRAD,
                 expr=vmax - sp.Symbol("v"),
                 statement="vmax_t >= v_t: AMSGrad's denominator is at least Adam's"),
+    Identity("amsgrad_first_step_is_bias_corrected", spec=ADAM_AMSGRAD, state={"m": 0, "v": 0, "vmax": 0}, t=1,
+             lhs=vhat, rhs=_g**2,
+             statement="from zero state vhat_1 = vmax_1 / (1 - b2) = g^2: the maximum is bias-corrected like Adam's v"),
+    Identity("amsgrad_first_step", spec=ADAM_AMSGRAD, state={"m": 0, "v": 0, "vmax": 0}, t=1,
+             lhs=sp.Symbol("step"), rhs=-lr.symbol * _g / (sp.Abs(_g) + eps.symbol),
+             statement="AMSGrad's first step from zero state is Adam's, -lr g / (|g| + eps)"),
+    Identity("amsgrad_keeps_a_larger_maximum", spec=ADAM_AMSGRAD, state={"v": 0, "vmax": 2 * _g**2}, t=2,
+             lhs=vhat, rhs=2 * _g**2 / (1 - b2.symbol**2),
+             statement="a maximum above the new v is kept: with vmax_1 = 2 g^2 and v_1 = 0 the second step divides by "
+                       "sqrt(2 g^2 / (1 - b2^2)), not by Adam's sqrt(v_2 / (1 - b2^2))"),
     StateCount("adam_amsgrad_state_arrays", spec=ADAM_AMSGRAD, expected=3,
                statement="AMSGrad keeps three state arrays per parameter (m, v, vmax)"),
 ]

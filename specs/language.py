@@ -61,7 +61,7 @@ class SpecError(ValueError):
 
 #: Modules whose functions build declarations for their callers (``common.learning_rate(1e-3)``): a
 #: declaration's source is the first frame outside them, the line that chose its values.
-_FACTORY_MODULES = {__name__}
+_FACTORY_MODULES = {__name__, "dataclasses"}  # dataclasses.replace(h, ...) is its caller's declaration
 
 
 def factory_module(name: str) -> None:
@@ -453,7 +453,8 @@ class Spec:
         ``assign`` replaces same-named assignments in place; a new target is placed just before
         the first assignment that reads it.  ``defaults`` changes hyperparameter defaults.
         """
-        hypers = [dataclasses.replace(h, default=(defaults or {}).get(h.name, h.default))
+        # a changed default is declared here: its source is the caller's line (errors, mutation testing)
+        hypers = [dataclasses.replace(h, default=defaults[h.name], source=None) if h.name in (defaults or {}) else h
                   for h in self.hyperparameters] + list(hyperparameters)
         unknown = set(defaults or {}) - {h.name for h in hypers}
         if unknown:
@@ -724,7 +725,8 @@ class Equivalent(Property):
 class ClosedForm(Property):
     """From the initial state with a constant gradient, the state after ``t`` steps is
     ``state`` (a closed form in symbolic ``t``, proved by induction), and each quantity in
-    ``claims`` then equals the given expression for every ``t``."""
+    ``claims`` then equals the given expression for every ``t`` (which may name the step's
+    quantities, as in :class:`Identity`: ``u`` is the post-step ``u``)."""
 
     spec: Spec = None
     state: Mapping[str, sp.Expr] = field(default_factory=dict)
@@ -822,7 +824,10 @@ class StateCount(Property):
 class Identity(Property):
     """After one step of ``spec`` (with a plain gradient ``g``) from ``state`` (default: an
     arbitrary state) at step ``t``, ``lhs == rhs``.  Names refer to the step's quantities:
-    ``step`` is ``theta_t - theta_{t-1}``, ``x_prev`` the pre-step value of ``x``."""
+    ``step`` is ``theta_t - theta_{t-1}``, ``x_prev`` the pre-step value of ``x``.
+    ``objective_gradient`` (a ``sympy.Lambda``: ``Lambda(x, a * x)`` for ``f = a x^2 / 2``) replaces
+    the plain gradient by the objective's, evaluated where the spec takes it (NAG: at its look-ahead
+    point), so that a claim can pin where that is."""
 
     spec: Spec = None
     lhs: sp.Expr = None
@@ -831,6 +836,7 @@ class Identity(Property):
     t: sp.Expr = None
     holds: bool = True
     statement: str = ""
+    objective_gradient: sp.Lambda | None = None
 
     @property
     def specs(self):
@@ -838,8 +844,11 @@ class Identity(Property):
 
     def _check_names(self):
         self._keys(self.spec, "state", _state_names(self.spec), "the spec's state")
+        objective = [] if self.objective_gradient is None else [
+            s.name for s in _free(sp.sympify(self.objective_gradient.expr)) - set(self.objective_gradient.variables)]
         for argument in ("lhs", "rhs"):
-            self._symbols(self.spec, argument, _step_names(self.spec), "the spec's step")
+            self._symbols(self.spec, argument, _step_names(self.spec) + objective,
+                          "the spec's step" + (" or the objective" if objective else ""))
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ Three forms, one spec and two variants of it (``docs/semantics.md`` §1.7):
 import sympy as sp
 
 from .adam import ADAM, b1, eps, lr, m, mhat, vhat
-from .language import (GRAD, NONNEGATIVE, THETA, T, Assign, Equivalent, Hyperparameter, Limit, State,
-                       StateCount, TorchEquivalent)
+from .language import (GRAD, NONNEGATIVE, THETA, T, Assign, ClosedForm, Equivalent, Hyperparameter, Identity, Limit,
+                       State, StateCount, TorchEquivalent)
 
 nesterov = sp.Symbol("nesterov", real=True)
 B1 = b1.symbol
@@ -83,6 +83,12 @@ NADAM_SCHEDULED = NADAM.variant(
 )
 
 c_t = lr.symbol * B1 * m * (1 / (1 - B1**T) - 1 / (1 - B1**(T + 1))) / (sp.sqrt(vhat) + eps.symbol)
+_g = sp.Symbol("g", real=True)
+
+
+def _mu(k):
+    """Dozat's schedule at step k (the document's constants 0.96 and 1/2), for the properties below."""
+    return B1 * (1 - sp.Rational(1, 2) * sp.Rational(96, 100)**(k * psi.symbol))
 
 SPECS = [NADAM, NADAM_T1, NADAM_SCHEDULED]
 PROPERTIES = [
@@ -94,4 +100,15 @@ PROPERTIES = [
     Limit("nadam_c_t_vanishes", spec=NADAM, expr=c_t, value=0, others=(NADAM_T1,),
           statement="c_t tends to 0 as t -> oo"),
     StateCount("nadam_state_arrays", spec=NADAM, expected=2, statement="NAdam keeps two state arrays per parameter"),
+    ClosedForm("nadam_scheduled_psi_0_is_constant_b1_half", spec=NADAM_SCHEDULED.substitute({"psi": 0}, "nadam_scheduled_psi_0"),
+               state={"mu_product": (B1 / 2)**T}, claims={"mu_t": B1 / 2, "mu_next": B1 / 2},
+               statement="with psi = 0 the schedule is the constant mu_t = b1/2, and mu_product_t = (b1/2)^t"),
+    Identity("nadam_scheduled_first_step", spec=NADAM_SCHEDULED, state={"m": 0, "v": 0, "mu_product": 1}, t=1,
+             lhs=sp.Symbol("step"), rhs=-lr.symbol * _g * (1 + _mu(2) * (1 - B1) / (1 - _mu(1) * _mu(2)))
+             / (sp.Abs(_g) + eps.symbol),
+             statement="from zero state the first step is -lr g (1 + mu_2 (1 - b1) / (1 - mu_1 mu_2)) / (|g| + eps), "
+                       "with mu_k = b1 (1 - 0.96^(k psi) / 2)"),
+    Identity("nadam_scheduled_second_product", spec=NADAM_SCHEDULED, state={"mu_product": _mu(1)}, t=2,
+             lhs=mu_product, rhs=_mu(1) * _mu(2),
+             statement="after two steps mu_product = mu_1 mu_2: the product runs over the schedule, one factor a step"),
 ]

@@ -10,7 +10,7 @@ agree.  Users of the kernels hold phi; theta = phi + mu v.
 import sympy as sp
 
 from .common import learning_rate, momentum
-from .language import (GRAD, THETA, Assign, ChangeOfVariables, Equivalent, Spec, StateCount, State,
+from .language import (GRAD, THETA, Assign, ChangeOfVariables, Equivalent, Identity, Spec, StateCount, State,
                        TorchEquivalent)
 from .momentum import MOMENTUM
 
@@ -42,6 +42,7 @@ NAG = Spec(
 NAG_STORED = NAG.stored_gradient_form()
 theta, phi_of = sp.Symbol("theta", real=True), lookahead
 
+_x, _a = sp.Symbol("x", real=True), sp.Symbol("a", positive=True)
 SPECS = [NAG]
 PROPERTIES = [
     Equivalent("nag_without_lookahead_is_momentum", a=NAG.variant("nag_no_lookahead", gradient_at=None,
@@ -53,5 +54,9 @@ PROPERTIES = [
                b_from_a={"theta": lookahead, "v": v},
                compare={"theta": lookahead, "v": v},
                statement="NAG's look-ahead form equals its derived form under phi = theta - mu v"),
+    Identity("nag_step_on_a_quadratic", spec=NAG, objective_gradient=sp.Lambda(_x, _a * _x),
+             lhs=v, rhs=mu.symbol * (1 - lr.symbol * _a) * sp.Symbol("v_prev") + lr.symbol * _a * sp.Symbol("theta_prev"),
+             statement="on f(x) = a x^2 / 2, NAG's velocity is v_t = mu (1 - lr a) v_{t-1} + lr a theta_{t-1}: "
+                       "the gradient at theta - mu v damps the momentum by (1 - lr a), which Momentum's does not"),
     StateCount("nag_state_arrays", spec=NAG, expected=1, statement="NAG keeps one state array per parameter"),
 ]

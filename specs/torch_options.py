@@ -7,7 +7,8 @@ declares the properties that reduce each variant to its base.
 """
 
 from . import adam, adamax, adamw, amsgrad, lion, nadam, rmsprop, sgd, torch_sgd, torch_variants
-from .combinators import torch_options
+from .combinators import decoupled_weight_decay, torch_options
+from .language import Equivalent
 
 #: bases whose torch class adds L2 weight decay to the gradient
 WITH_L2 = (sgd.SGD, torch_sgd.SGD_DAMPENED, torch_sgd.SGD_NESTEROV, torch_variants.ADAGRAD_DECAYED,
@@ -24,3 +25,14 @@ for _base in WITH_L2 + SIGN_ONLY:
     _spec, _properties = torch_options(_base, l2=_base not in SIGN_ONLY)
     SPECS.append(_spec)
     PROPERTIES.extend(_properties)
+
+
+# For SGD (and only for the optimizers whose step is linear in the gradient), L2 weight decay is weight
+# decay: theta - lr (g + wd theta) = theta (1 - lr wd) - lr g.  The property pins the L2 term's sign and
+# factor; adam_l2_is_not_adamw (specs/adamw.py) shows it fails for Adam.
+_sgd_torch = next(s for s in SPECS if s.name == "sgd_torch")
+PROPERTIES.append(Equivalent(
+    "sgd_l2_is_decoupled_weight_decay", a=_sgd_torch.substitute({"sgn": 1}, "sgd_torch_descending"),
+    b=decoupled_weight_decay(sgd.SGD, "sgd_decoupled")[0], hyper_map={"lam": _sgd_torch.hyper("wd").symbol},
+    statement="for SGD, L2 weight decay wd is decoupled weight decay with lam = wd: "
+              "theta - lr (g + wd theta) = theta (1 - lr wd) - lr g"))

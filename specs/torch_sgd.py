@@ -78,6 +78,10 @@ PROPERTIES = [
                b=SGD_MOMENTUM, statement="with dampening 0 it is torch's undamped momentum form"),
     Identity("sgd_dampened_first_buffer_is_the_gradient", spec=SGD_DAMPENED, state={"buf": 0}, t=1,
              lhs=buf, rhs=GRAD, statement="the first buffer is the gradient itself, whatever the dampening"),
+    Identity("sgd_dampened_later_buffers_are_dampened", spec=SGD_DAMPENED, t=T + 1, lhs=buf,
+             rhs=mu.symbol * sp.Symbol("buf_prev") + (1 - dampening.symbol) * GRAD,
+             statement="from the second step on (t + 1 for every t >= 1) the gradient enters the buffer scaled by "
+                       "1 - dampening"),
     StateCount("sgd_momentum_state_arrays", spec=SGD_MOMENTUM, expected=1,
                statement="torch's momentum form keeps one state array per parameter"),
 ]

@@ -12,11 +12,13 @@ from .adam import ADAM
 from .adamw import ADAMW
 from .combinators import decoupled_weight_decay
 from .common import learning_rate, momentum
-from .language import GRAD, NONNEGATIVE, THETA, T, Assign, ClosedForm, Equivalent, Hyperparameter, State, StateCount
+from .language import (GRAD, NONNEGATIVE, THETA, T, Assign, ClosedForm, Equivalent, Hyperparameter, Identity, State,
+                       StateCount)
 from .nadam import NADAM, NADAM_SCHEDULED, NADAM_T1
 from .rmsprop import RMSPROP, alpha, denom, eps, v
 
 theta = sp.Symbol("theta", real=True)
+_g = sp.Symbol("g", real=True)
 
 # ---------------------------------------------------------------- Adadelta with a learning rate
 ADADELTA_LR = ADADELTA.variant(
@@ -112,6 +114,26 @@ PROPERTIES = [
                statement="centred RMSprop with momentum 0 is centred RMSprop"),
     StateCount("rmsprop_centered_momentum_state_arrays", spec=RMSPROP_CENTERED_MOMENTUM, expected=3,
                statement="centred RMSprop with momentum keeps three state arrays per parameter"),
+    ClosedForm("rmsprop_centered_constant_gradient", spec=RMSPROP_CENTERED,
+               state={"ga": _g * (1 - alpha.symbol**T), "v": _g**2 * (1 - alpha.symbol**T)},
+               statement="with a constant gradient g, the mean ga_t = (1 - alpha^t) g and v_t = (1 - alpha^t) g^2"),
+    Identity("rmsprop_centered_first_denominator", spec=RMSPROP_CENTERED, state={"ga": 0, "v": 0}, t=1,
+             lhs=denom, rhs=sp.sqrt(alpha.symbol * (1 - alpha.symbol)) * sp.Abs(_g) + eps.symbol,
+             statement="after the first gradient the centred denominator is sqrt(alpha (1 - alpha)) |g| + eps: the "
+                       "mean square (1 - alpha) g^2 minus the squared mean (1 - alpha)^2 g^2"),
+    Identity("rmsprop_momentum_first_step", spec=RMSPROP_MOMENTUM, state={"v": 0, "buf": 0}, t=1,
+             lhs=sp.Symbol("step"), rhs=-RMSPROP.hyper("lr").symbol * _g / (sp.sqrt(1 - alpha.symbol) * sp.Abs(_g) + eps.symbol),
+             statement="from zero state RMSprop with momentum first moves by -lr g / (sqrt(1 - alpha) |g| + eps), as "
+                       "RMSprop does"),
+    Identity("rmsprop_momentum_buffer_decays", spec=RMSPROP_MOMENTUM, state={"v": 0}, t=1, lhs=buf,
+             rhs=mu.symbol * sp.Symbol("buf_prev") + _g / (sp.sqrt(1 - alpha.symbol) * sp.Abs(_g) + eps.symbol),
+             statement="the buffer decays by mu and takes the scaled gradient: after a first average "
+                       "v_1 = (1 - alpha) g^2, buf_1 = mu buf_0 + g / (sqrt(1 - alpha) |g| + eps)"),
+    ClosedForm("adagrad_decayed_constant_gradient", spec=ADAGRAD_DECAYED, state={"G": T * _g**2},
+               claims={"step": -ADAGRAD.hyper("lr").symbol / (1 + (T - 1) * lr_decay.symbol) * _g
+                       / (sp.sqrt(T) * sp.Abs(_g) + ADAGRAD.hyper("eps").symbol)},
+               statement="with a constant gradient g, step t is -lr / (1 + (t - 1) lr_decay) g / (sqrt(t) |g| + eps): "
+                         "the first step is Adagrad's, later ones shrink by the decay as well"),
     Equivalent("adagrad_decayed_0_is_adagrad", a=ADAGRAD_DECAYED.substitute({"lr_decay": 0}, "adagrad_decayed_0"),
                b=ADAGRAD, statement="Adagrad with lr_decay = 0 is Adagrad"),
     ClosedForm("nadam_t1_product_is_b1_to_the_t", spec=NADAM_T1_PRODUCT, state={"mu_product": nadam_b1**T},

@@ -167,7 +167,12 @@ DOCUMENT_DEFAULTS = {
     "nag": {"mu": 0.9},  # section 4: "mu typically 0.9"
     "momentum": {"mu": 0.9},  # as NAG's, the baseline it is compared with
     "nadam": {"b1": 0.9, "b2": 0.999, "eps": 1e-8},  # section 5
+    # torch's momentum forms of the document's Momentum and NAG keep the document's mu
+    "sgd_momentum": {"mu": 0.9}, "sgd_nesterov": {"mu": 0.9}, "sgd_dampened": {"mu": 0.9},
 }
+#: Lion has no torch.optim class: its reference implementation's defaults (lion-pytorch 0.2.5, by the
+#: paper's authors' recommendation: lr 1e-4, betas (0.9, 0.99), weight_decay 0)
+LION_DEFAULTS = {"lion": {"lr": 1e-4, "b1": 0.9, "b2": 0.99, "lam": 0.0}}
 #: (spec, torch keyword) whose default is deliberately not torch's, and why
 SPEC_DIFFERS = {
     ("momentum", "momentum"): "torch's SGD default momentum=0 turns momentum off; the document's Momentum uses 0.9",
@@ -208,6 +213,7 @@ def _defaults() -> dict:
                 else:
                     out.setdefault(name, {})[names] = theirs[keyword]
         out.setdefault(name, {}).update(DOCUMENT_DEFAULTS.get(name, {}))
+        out[name].update(LION_DEFAULTS.get(name, {}))
     return {k: v for k, v in out.items() if v}
 
 
@@ -275,6 +281,14 @@ def _accepts() -> dict:
                     if (name, keyword, value) in ACCEPTED_THOUGH_TORCH_REFUSES:
                         accepted = True
                     out.setdefault(name, {}).setdefault(h, []).append((value, accepted))
+    for name, spec in SPECS.items():
+        names = {h.name for h in spec.hyperparameters}
+        if "sgn" in names:  # maximize=False and True: both signs
+            out.setdefault(name, {})["sgn"] = [(-1.0, True), (1.0, True)]
+    # Lion, no torch class: lr = 0 is a step like any optimizer's (the state still moves); a beta of 1
+    # freezes the momentum (b2) or drops the gradient from the direction (b1), so [0, 1) as Adam's
+    out["lion"] = {"lr": [(0.0, True)], "lam": [(0.0, True)], "b1": [(0.0, True), (1.0, False)],
+                   "b2": [(0.0, True), (1.0, False)]}
     return out
 
 

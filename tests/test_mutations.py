@@ -31,6 +31,19 @@ MUTATIONS = {
         "adadelta.py", "rho.symbol * Edx2 + (1 - rho.symbol) * dtheta**2", "rho.symbol * Edx2 + (1 - rho.symbol) * dtheta"),
     "Momentum velocity forgets the gradient's learning rate": (
         "momentum.py", "mu.symbol * v + lr.symbol * GRAD,", "mu.symbol * v + GRAD,"),
+    # mistakes that no property caught before the properties of the first steps, closed forms and the
+    # quadratic were added (the look-ahead's sign is shared by the gradient point, the change of
+    # variables and the stored-form property, so all three flip together)
+    "NAG's look-ahead sign flipped everywhere": ("nag.py", "lookahead = THETA - mu.symbol * v", "lookahead = THETA + mu.symbol * v"),
+    "Adagrad's eps moved inside the root": ("adagrad.py", "Assign(denom, sp.sqrt(Gsum) + eps.symbol,",
+                                            "Assign(denom, sp.sqrt(Gsum + eps.symbol),"),
+    "Adadelta's rho and 1 - rho swapped": ("adadelta.py", "rho.symbol * Eg2 + (1 - rho.symbol) * GRAD**2",
+                                           "(1 - rho.symbol) * Eg2 + rho.symbol * GRAD**2"),
+    "AMSGrad without bias correction": ("amsgrad.py", "Assign(vhat, vmax / bc2,", "Assign(vhat, vmax,"),
+    "Lion interpolates with b2": ("lion.py", "Assign(c, b1.symbol * m + (1 - b1.symbol) * GRAD,",
+                                  "Assign(c, b2.symbol * m + (1 - b2.symbol) * GRAD,"),
+    "Adamax without its bias correction": ("adamax.py", "THETA - lr.symbol / (1 - b1.symbol**T) * m / u",
+                                           "THETA - lr.symbol * m / u"),
 }
 
 
