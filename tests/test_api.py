@@ -344,3 +344,48 @@ def test_a_negative_second_moment_is_refused(value):
 def test_an_empty_parameter_list_is_refused_like_torch():
     with pytest.raises(ValueError, match="Adam: optimizer got an empty parameter list"):
         Adam([])
+
+
+# ---------------------------------------------------------------- inputs that name themselves, and change nothing
+@pytest.mark.parametrize("kwargs, kind, message", [
+    ({"lr": "0.1"}, TypeError, "Adam: lr must be a real number, got '0.1'"),
+    ({"lr": None}, TypeError, "Adam: lr must be a real number, got None"),
+    ({"betas": (0.9, "x")}, TypeError, "Adam: betas[1] must be a real number, got 'x'"),
+    ({"eps": [1e-8]}, TypeError, "Adam: eps must be a real number, got [1e-08]"),
+])
+def test_a_hyperparameter_of_the_wrong_type_names_itself(kwargs, kind, message):
+    with pytest.raises(kind, match=re.escape(message)):
+        Adam([make()], **kwargs)
+
+
+@pytest.mark.parametrize("t, kind, message", [
+    (0, ValueError, "adam: t=0 must be between 1 and 2**53"),
+    (-1, ValueError, "adam: t=-1 must be between 1 and 2**53"),
+    (2.5, ValueError, "adam: t must be a whole number >= 1, got 2.5"),
+    (10**400, ValueError, "must be between 1 and 2**53"),
+    ("3", TypeError, "adam: t must be a whole number >= 1, got '3'"),
+    (float("nan"), ValueError, "adam: t must be a whole number >= 1, got nan"),
+])
+def test_the_plain_functions_refuse_a_bad_step_count_and_write_nothing(t, kind, message):
+    theta, g, m, v = make((5,)), make((5,), seed=1), make((5,), seed=2), np.abs(make((5,), seed=3))
+    before = [a.copy() for a in (theta, m, v)]
+    with pytest.raises(kind, match=re.escape(message)):
+        adam_module.adam(theta, g, m, v, t)
+    assert all(np.array_equal(a, b) for a, b in zip((theta, m, v), before))
+
+
+@pytest.mark.parametrize("step, kind, message", [
+    (-5, ValueError, "Adam: checkpoint step=np.int64(-5) must be between 0 and 2**53"),
+    (2.7, ValueError, "Adam: checkpoint step must be a whole number >= 0, got np.float64(2.7)"),
+    (10**400, ValueError, "Adam: checkpoint step="),
+    (float("nan"), ValueError, "Adam: checkpoint step must be a whole number >= 0, got np.float64(nan)"),
+    ("a", TypeError, "Adam: checkpoint step must be a whole number >= 0"),
+])
+def test_a_checkpoint_step_that_is_not_a_step_count_is_refused_whole(step, kind, message):
+    opt = _trained(1)
+    sd = dict(opt.state_dict())
+    sd["step"] = step
+    before = {k: [a.copy() for a in v] for k, v in opt.state_arrays.items()}
+    with pytest.raises(kind, match=re.escape(message)):
+        opt.load_state_dict(sd)
+    assert _unchanged(opt, before) and opt.t == 1
