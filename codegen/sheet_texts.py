@@ -844,3 +844,19 @@ KO.update({
     "on f(x) = a x^2 / 2, NAG's velocity is v_t = mu (1 - lr a) v_{t-1} + lr a theta_{t-1}: the gradient at theta - mu v damps the momentum by (1 - lr a), which Momentum's does not":
         '$f(x) = a x^2 / 2$에서 NAG의 속도는 $v_t = \\mu (1 - \\eta a) v_{t-1} + \\eta a \\theta_{t-1}$입니다: $\\theta - \\mu v$에서 구한 그래디언트가 모멘텀을 $(1 - \\eta a)$만큼 줄이며, Momentum은 그렇지 않습니다',
 })
+EN.update({
+    "scaling the gradient (and the velocity) by c > 0 scales NAG's update by c: one learning rate for every "
+    "parameter, no per-coordinate normalisation":
+        r"scaling the gradient (and the velocity) by $c > 0$ scales NAG's update by $c$: one learning rate for "
+        r"every parameter, no per-coordinate normalisation",
+    "with eps = 0, scaling g by c > 0 (and m, v consistently) leaves NAdam's update unchanged":
+        r"with $\epsilon = 0$, scaling $g$ by $c > 0$ (and $m$, $v$ consistently) leaves NAdam's update unchanged",
+})
+KO.update({
+    "scaling the gradient (and the velocity) by c > 0 scales NAG's update by c: one learning rate for every "
+    "parameter, no per-coordinate normalisation":
+        r"그래디언트(와 속도)를 $c > 0$배 하면 NAG의 업데이트도 $c$배가 됩니다: 모든 파라미터에 같은 학습률을 쓰며, "
+        r"좌표별 정규화가 없습니다",
+    "with eps = 0, scaling g by c > 0 (and m, v consistently) leaves NAdam's update unchanged":
+        r"$\epsilon = 0$이면 $g$를 $c > 0$배 해도 ($m$, $v$도 그에 맞게) NAdam의 업데이트는 변하지 않습니다",
+})

@@ -23,6 +23,8 @@ COMMANDS = {
                    "prove the properties, then write the kernels and .tex sheets (generated/)"),
     "sheets": ("optforge.codegen.cli", "sheets_main", "build the equation sheets' PDFs with latexmk (needs TeX)"),
     "spec": ("optforge.codegen.user", "main", "prove and generate a spec file of your own"),
+    "claims": ("optforge.codegen.claims", "main",
+               "decide the source document's claims (proofs, structure, experiments); write generated/claims/"),
     "bench": (__name__, "bench_main", "run the benchmark (a tool of the source repository: scripts/bench.py)"),
 }
 
@@ -31,6 +33,7 @@ examples:
   optforge check                       # one line per property: verdict and time
   optforge regenerate --check          # exit 1 with a diff when generated/ is stale
   optforge spec my_adabelief.py --out build --pdf
+  optforge claims                      # one line per claim of the source document: verdict, evidence
   optforge <command> --help            # the options of one command
 """
 

@@ -13,7 +13,7 @@ import sympy as sp
 
 from .adam import ADAM, b1, eps, lr, m, mhat, vhat
 from .language import (GRAD, NONNEGATIVE, THETA, T, Assign, ClosedForm, Equivalent, Hyperparameter, Identity, Limit,
-                       State, StateCount, TorchEquivalent)
+                       Scaling, State, StateCount, TorchEquivalent)
 
 nesterov = sp.Symbol("nesterov", real=True)
 B1 = b1.symbol
@@ -83,7 +83,7 @@ NADAM_SCHEDULED = NADAM.variant(
 )
 
 c_t = lr.symbol * B1 * m * (1 / (1 - B1**T) - 1 / (1 - B1**(T + 1))) / (sp.sqrt(vhat) + eps.symbol)
-_g = sp.Symbol("g", real=True)
+_g, _c = sp.Symbol("g", real=True), sp.Symbol("c", positive=True)
 
 
 def _mu(k):
@@ -100,6 +100,8 @@ PROPERTIES = [
     Limit("nadam_c_t_vanishes", spec=NADAM, expr=c_t, value=0, others=(NADAM_T1,),
           statement="c_t tends to 0 as t -> oo"),
     StateCount("nadam_state_arrays", spec=NADAM, expected=2, statement="NAdam keeps two state arrays per parameter"),
+    Scaling("nadam_scale_invariant", spec=NADAM, fixed={"eps": 0}, scale={"g": _c, "m": _c, "v": _c**2}, factor=1,
+            statement="with eps = 0, scaling g by c > 0 (and m, v consistently) leaves NAdam's update unchanged"),
     ClosedForm("nadam_scheduled_psi_0_is_constant_b1_half", spec=NADAM_SCHEDULED.substitute({"psi": 0}, "nadam_scheduled_psi_0"),
                state={"mu_product": (B1 / 2)**T}, claims={"mu_t": B1 / 2, "mu_next": B1 / 2},
                statement="with psi = 0 the schedule is the constant mu_t = b1/2, and mu_product_t = (b1/2)^t"),

@@ -10,7 +10,7 @@ agree.  Users of the kernels hold phi; theta = phi + mu v.
 import sympy as sp
 
 from .common import learning_rate, momentum
-from .language import (GRAD, THETA, Assign, ChangeOfVariables, Equivalent, Identity, Spec, StateCount, State,
+from .language import (GRAD, THETA, Assign, ChangeOfVariables, Equivalent, Identity, Scaling, Spec, StateCount, State,
                        TorchEquivalent)
 from .momentum import MOMENTUM
 
@@ -42,7 +42,7 @@ NAG = Spec(
 NAG_STORED = NAG.stored_gradient_form()
 theta, phi_of = sp.Symbol("theta", real=True), lookahead
 
-_x, _a = sp.Symbol("x", real=True), sp.Symbol("a", positive=True)
+_x, _a, _c = sp.Symbol("x", real=True), sp.Symbol("a", positive=True), sp.Symbol("c", positive=True)
 SPECS = [NAG]
 PROPERTIES = [
     Equivalent("nag_without_lookahead_is_momentum", a=NAG.variant("nag_no_lookahead", gradient_at=None,
@@ -58,5 +58,8 @@ PROPERTIES = [
              lhs=v, rhs=mu.symbol * (1 - lr.symbol * _a) * sp.Symbol("v_prev") + lr.symbol * _a * sp.Symbol("theta_prev"),
              statement="on f(x) = a x^2 / 2, NAG's velocity is v_t = mu (1 - lr a) v_{t-1} + lr a theta_{t-1}: "
                        "the gradient at theta - mu v damps the momentum by (1 - lr a), which Momentum's does not"),
+    Scaling("nag_update_scales_with_the_gradient", spec=NAG_STORED, scale={"g": _c, "v": _c}, factor=_c,
+            statement="scaling the gradient (and the velocity) by c > 0 scales NAG's update by c: one learning rate "
+                      "for every parameter, no per-coordinate normalisation"),
     StateCount("nag_state_arrays", spec=NAG, expected=1, statement="NAG keeps one state array per parameter"),
 ]

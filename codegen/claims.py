@@ -1,0 +1,311 @@
+"""Decide the document's claims (``specs/claims.py``): by the prover's verdicts, by structure read off
+the specs and their lowered kernels, or by the experiments of ``codegen/experiments.py``.
+
+``optforge claims`` prints one line per claim (id, optimizers, verdict, evidence) and writes the verdicts
+and the experiments' numbers to ``generated/claims/claims.json``; ``--check`` writes nothing and exits 1
+when the committed file differs from what this run produces.  A verdict from an experiment is
+*supported*, *not supported* or *mixed*, never *proved*; a claim no experiment here can decide is
+*not decidable here*, with the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+PROVED, REFUTED = "proved", "refuted"
+SUPPORTED, NOT_SUPPORTED, MIXED, NOT_DECIDABLE = "supported", "not supported", "mixed", "not decidable here"
+VERDICTS = (PROVED, REFUTED, SUPPORTED, NOT_SUPPORTED, MIXED, NOT_DECIDABLE)
+
+OUTPUT = Path("claims") / "claims.json"
+
+
+# ------------------------------------------------------------------------------------------ structure
+def quantity(name: str, spec) -> int:
+    """A structural quantity of one spec: state arrays per parameter, arithmetic per element of its
+    lowered kernel (every kind of operation, counted once each), hyperparameters."""
+    if name == "state_arrays":
+        return spec.state_arrays_per_parameter()
+    if name == "operations":
+        from .lower import lower
+
+        ops = lower(spec).ops
+        return ops.add + ops.mul + ops.div + ops.sqrt + ops.other
+    if name == "hyperparameters":
+        return len(spec.hyperparameters)
+    raise ValueError(f"no structural quantity {name!r}: state_arrays, operations, hyperparameters")
+
+
+_RELATIONS = {">": lambda a, b: a > b, "=": lambda a, b: a == b, "<": lambda a, b: a < b}
+
+
+def decide_compare(decision, specs) -> tuple[str, str]:
+    if decision.relation not in _RELATIONS:
+        raise ValueError(f"relation {decision.relation!r}: one of {', '.join(_RELATIONS)}")
+    others = decision.b if isinstance(decision.b, tuple) else (decision.b,)
+    mine = quantity(decision.quantity, specs[decision.a])
+    theirs = {o: quantity(decision.quantity, specs[o]) for o in others}
+    holds = all(_RELATIONS[decision.relation](mine, v) for v in theirs.values())
+    shown = ", ".join(f"{o} {v}" for o, v in theirs.items())
+    text = (f"{decision.quantity.replace('_', ' ')}: {decision.a} {mine} {decision.relation if holds else 'not ' + decision.relation} "
+            f"{shown}" + (f"; {decision.note}" if decision.note else ""))
+    return (PROVED if holds else REFUTED), text
+
+
+def decide_properties(decision, properties) -> tuple[str, str]:
+    from . import prover
+
+    by_name = {p.name: p for p in properties}
+    missing = [n for n in decision.properties if n not in by_name]
+    if missing:
+        raise KeyError(f"no property named {', '.join(missing)} (specs/)")
+    verdicts = [prover.check(by_name[n]) for n in decision.properties]
+    wrong = [v for v in verdicts if not v.ok]
+    if wrong:  # the generator refuses these too; a claim cannot rest on them
+        raise ValueError("; ".join(f"{v.prop.name}: {v.status}, declared {v.expected}" for v in wrong))
+    text = ", ".join(f"{v.prop.name} {v.status}" for v in verdicts) + (f"; {decision.note}" if decision.note else "")
+    return (REFUTED if decision.refutes else PROVED), text
+
+
+# ------------------------------------------------------------------------------------------ experiments
+def _steps(x):
+    return float("inf") if x is None else x
+
+
+def _tuned_wins(data, a, b) -> list[str]:
+    return [p for p, row in data.items() if _steps(row[a]["steps"]) < _steps(row[b]["steps"])]
+
+
+def _majority(wins: list[str], total: int, what: str) -> tuple[str, str]:
+    text = f"{what} on {len(wins)} of {total} problems ({', '.join(wins) or 'none'})"
+    if 2 * len(wins) > total:
+        return SUPPORTED, text
+    return (NOT_SUPPORTED if not wins else MIXED), text
+
+
+def _show_tuned(data) -> str:
+    return "; ".join(f"{p}: " + ", ".join(f"{n} {r['steps'] if r['steps'] is not None else 'never'}"
+                                          for n, r in row.items()) for p, row in data.items())
+
+
+def _late(d):
+    ada, agr = d["adadelta"]["late_over_early"], d["adagrad"]["late_over_early"]
+    ok = min(ada) >= 0.25 and max(agr) < 0.25
+    return (SUPPORTED if ok else NOT_SUPPORTED,
+            f"mean step size, last tenth over first tenth of 2000 noisy steps: Adadelta {min(ada):.2f}-{max(ada):.2f}, "
+            f"AdaGrad {min(agr):.2f}-{max(agr):.2f} (5 seeds)")
+
+
+def _adadelta_slow(d):
+    slow = [p for p, row in d.items()
+            if _steps(row["adadelta"]["steps"]) > 2 * min(_steps(row["sgd"]["steps"]), _steps(row["adagrad"]["steps"]))]
+    return (SUPPORTED if slow else NOT_SUPPORTED,
+            f"Adadelta more than twice as slow as the best-tuned SGD or AdaGrad on {len(slow)} of {len(d)} problems "
+            f"({_show_tuned(d)})")
+
+
+def _simple(name):
+    def verdict(d):
+        wins = _tuned_wins(d, "sgd", name)
+        return (SUPPORTED if wins else NOT_SUPPORTED,
+                f"best-tuned SGD faster than best-tuned {name} on {len(wins)} of {len(d)} well-conditioned problems "
+                f"({_show_tuned({p: {k: r[k] for k in ('sgd', name)} for p, r in d.items()})})")
+    return verdict
+
+
+def _early(name):
+    def verdict(d):
+        rows = {k: v for k, v in d.items() if k.startswith(name + "/")}
+        rises = sum(sum(v["rises_in_first_20_steps"]) for v in rows.values())
+        runs = sum(len(v["rises_in_first_20_steps"]) for v in rows.values())
+        return (SUPPORTED if rises else NOT_SUPPORTED,
+                f"the loss rose above its start in the first 20 steps in {rises} of {runs} runs "
+                f"(noisy quadratics, each at its best learning rate)")
+    return verdict
+
+
+def _overshoot(d):
+    crossed = {p: v["coordinate_crossings"] for p, v in d.items()}
+    return (SUPPORTED if any(crossed.values()) else NOT_SUPPORTED,
+            "best-tuned Momentum's coordinates crossed the minimiser " +
+            ", ".join(f"{n} times on {p}" for p, n in crossed.items()))
+
+
+def _both(d):
+    return [r for rows in d.values() for r in rows
+            if r["momentum"]["steps"] is not None and r["nag"]["steps"] is not None]
+
+
+def _nag_fast(d):
+    rows = _both(d)
+    faster = sum(r["nag"]["steps"] <= r["momentum"]["steps"] for r in rows)
+    calmer = sum(r["nag"]["direction_changes"] <= r["momentum"]["direction_changes"] for r in rows)
+    verdict = SUPPORTED if faster == calmer == len(rows) else (MIXED if 2 * faster > len(rows) else NOT_SUPPORTED)
+    return verdict, (f"at the same (lr, mu), NAG needed no more steps than Momentum at {faster} of {len(rows)} "
+                     f"settings where both reached the target, and changed direction no more often at {calmer}")
+
+
+def _nag_stable(d):
+    rows = _both(d)
+    calmer = sum(r["nag"]["direction_changes"] <= r["momentum"]["direction_changes"] for r in rows)
+    verdict = SUPPORTED if calmer == len(rows) else (MIXED if 2 * calmer > len(rows) else NOT_SUPPORTED)
+    return verdict, f"NAG changed direction no more often than Momentum at {calmer} of {len(rows)} settings"
+
+
+def _rate(d):
+    ok = d["nag_exponent"] < 0.6 and d["gd_exponent"] > 0.8
+    return (SUPPORTED if ok else NOT_SUPPORTED,
+            f"steps to 1e-6 at kappa {d['kappa']}: NAG {d['nag']} (exponent {d['nag_exponent']:.2f}), gradient "
+            f"descent {d['gd']} (exponent {d['gd_exponent']:.2f})")
+
+
+def _local(d):
+    n, g = d["nag"]["global"], d["sgd"]["global"]
+    return (SUPPORTED if n > g else NOT_SUPPORTED,
+            f"of {len(d['starts'])} starts on the tilted double well, NAG ended in the global minimum from {n}, "
+            f"gradient descent from {g}")
+
+
+def _sensitive(d):
+    spread = [p for p, v in d.items() if v["reached"] < v["of"] or (v["min"] and v["max"] / v["min"] > 10)]
+    return (SUPPORTED if len(spread) == len(d) else (MIXED if spread else NOT_SUPPORTED),
+            "; ".join(f"{p}: {v['reached']} of {v['of']} (lr, mu) settings reach the target, in {v['min']}-{v['max']} steps"
+                      for p, v in d.items()))
+
+
+def _nadam_fast(d):
+    verdict, text = _majority(_tuned_wins(d, "nadam", "adam"), len(d), "best-tuned NAdam faster than best-tuned Adam")
+    return verdict, text + f" ({_show_tuned(d)})"
+
+
+def _adaptive(d):
+    verdict, text = _majority(_tuned_wins(d, "adamw", "sgd"), len(d), "best-tuned AdamW faster than best-tuned SGD")
+    return verdict, text + f" ({_show_tuned(d)})"
+
+
+def _lr_robust(d):
+    wins = [p for p, v in d.items() if v["nadam"] > v["adam"]]
+    verdict, text = _majority(wins, len(d), "NAdam reached the target at more learning rates than Adam")
+    return verdict, text + " (" + "; ".join(f"{p}: NAdam {v['nadam']}, Adam {v['adam']} of 9" for p, v in d.items()) + ")"
+
+
+def _sparse(d):
+    n, s = d["nadam"], d["sgd"]
+    ok = n is not None and (s is None or n["mean_steps"] < s["mean_steps"])
+    return (SUPPORTED if ok else NOT_SUPPORTED,
+            f"mean steps to the target with 5% of the gradients present: NAdam {n and n['mean_steps']}, SGD "
+            f"{s and s['mean_steps']} (each best-tuned, 5 seeds)")
+
+
+def _generalise(a, b):
+    def verdict(d):
+        ma, mb = d[a]["mean"], d[b]["mean"]
+        return (SUPPORTED if ma > mb else NOT_SUPPORTED,  # "better": a tie does not support it
+                f"held-out accuracy, mean of 5 seeds, each at its best setting by validation loss: {a} {ma:.3f}, "
+                f"{b} {mb:.3f}")
+    return verdict
+
+
+#: claim id -> how its experiment's numbers become a verdict (each claim's criterion, in code)
+CRITERIA: dict[str, Callable[[dict], tuple[str, str]]] = {
+    "adadelta_keeps_late_updates": _late,
+    "adadelta_slow_sometimes": _adadelta_slow,
+    "adamw_generalises": _generalise("adamw", "adam_l2"),
+    "adamw_fast_convergence": _adaptive,
+    "adamw_early_instability": _early("adamw"),
+    "adamw_sgd_better_on_simple": _simple("adamw"),
+    "momentum_overshoots": _overshoot,
+    "nag_fast_less_zigzag": _nag_fast,
+    "nag_generalises": _generalise("nag", "momentum"),
+    "nag_optimal_rate_convex": _rate,
+    "nag_escapes_local_minima": _local,
+    "nag_stable_near_optimum": _nag_stable,
+    "nag_sensitive_to_hyperparameters": _sensitive,
+    "nadam_fast_convergence": _nadam_fast,
+    "nadam_generalises": _generalise("nadam", "adam"),
+    "nadam_sparse_gradients": _sparse,
+    "nadam_robust_to_lr": _lr_robust,
+    "nadam_worse_on_simple": _simple("nadam"),
+    "nadam_early_instability": _early("nadam"),
+}
+
+
+# ------------------------------------------------------------------------------------------ decide
+def decide_all(claims=None, progress: Callable[[str], None] | None = None) -> dict:
+    """Every claim's verdict and evidence, and the experiments' numbers."""
+    from optforge.specs import PROPERTIES, SPECS
+    from optforge.specs import claims as claim_data
+    from optforge.specs.claims import ByProperties, Compare, Experiment, NotDecidable
+
+    from . import experiments
+
+    claims = claim_data.CLAIMS if claims is None else claims
+    data: dict[str, dict] = {}
+    out = []
+    for i, claim in enumerate(claims, 1):
+        d = claim.decide
+        if isinstance(d, ByProperties):
+            verdict, evidence = decide_properties(d, PROPERTIES)
+            how = "prover"
+        elif isinstance(d, Compare):
+            verdict, evidence = decide_compare(d, SPECS)
+            how = "structure"
+        elif isinstance(d, Experiment):
+            if d.name not in data:
+                if progress:
+                    progress(f"claim {i}/{len(claims)}: experiment {d.name}")
+                data[d.name] = experiments.EXPERIMENTS[d.name]()
+            verdict, evidence = CRITERIA[claim.id](data[d.name])
+            evidence += f". Criterion: {d.criterion}"
+            how = f"experiment {d.name}"
+        elif isinstance(d, NotDecidable):
+            verdict, evidence, how = NOT_DECIDABLE, d.reason, "-"
+        else:
+            raise TypeError(f"claim {claim.id}: no decision kind {type(d).__name__}")
+        assert verdict in VERDICTS
+        out.append({"id": claim.id, "optimizers": list(claim.optimizers), "kind": claim.kind, "verdict": verdict,
+                    "decided_by": how, "evidence": evidence, "quote": claim.quote, "english": claim.english})
+    return {"generated_by": "optforge claims (codegen/claims.py) from specs/claims.py; do not edit",
+            "protocol": experiments.PROTOCOL, "claims": out, "experiments": data}
+
+
+def render(result: dict) -> str:
+    return json.dumps(result, ensure_ascii=False, indent=1, sort_keys=False, default=str) + "\n"
+
+
+def line(c: dict) -> str:
+    return f"{c['id']:36s} {'/'.join(c['optimizers']):24s} {c['verdict']:18s} {c['evidence']}"
+
+
+def main(argv: list[str] | None = None, prog: str = "optforge claims") -> int:
+    """Decide every claim of the source document; print one line per claim; write generated/claims/."""
+    from .cli import default_generated
+    from .generate import write_atomic
+
+    parser = argparse.ArgumentParser(prog=prog, description=main.__doc__)
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 when generated/claims/ is stale")
+    parser.add_argument("--out", type=Path, default=None, help="the generated/ folder (default: the checkout's)")
+    args = parser.parse_args(argv)
+    args.out = args.out or default_generated()
+    start = time.perf_counter()
+    result = decide_all(progress=lambda s: print(s, file=sys.stderr, flush=True))
+    for c in result["claims"]:
+        print(line(c))
+    counts = {v: sum(c["verdict"] == v for c in result["claims"]) for v in VERDICTS}
+    print(f"{len(result['claims'])} claims in {time.perf_counter() - start:.0f} s: "
+          + ", ".join(f"{n} {v}" for v, n in counts.items() if n))
+    path = args.out / OUTPUT
+    text = render(result)
+    if args.check:
+        if not path.is_file() or path.read_text() != text:
+            print(f"error: {path} is stale; run {prog}", file=sys.stderr)
+            return 1
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, text)
+    print(f"wrote {path}")
+    return 0

@@ -1,0 +1,98 @@
+"""The claims layer (specs/claims.py, codegen/claims.py, codegen/experiments.py, ``optforge claims``):
+the decision machinery on cases whose answer is known, the claims' data, and the committed verdicts."""
+
+import re
+
+import pytest
+
+from optforge.codegen import claims as C
+from optforge.codegen import experiments as E
+from optforge.specs import PROPERTIES, SPECS
+from optforge.specs.claims import CLAIMS, ByProperties, Claim, Compare, Experiment, NotDecidable
+
+
+# ------------------------------------------------------------------ the machinery, on known answers
+def test_a_true_structural_claim_is_proved_and_a_false_one_refuted():
+    assert C.decide_compare(Compare("state_arrays", "adam", "sgd", ">"), SPECS)[0] == C.PROVED
+    verdict, evidence = C.decide_compare(Compare("state_arrays", "sgd", "adam", ">"), SPECS)
+    assert verdict == C.REFUTED and "sgd 0 not > adam 2" in evidence
+    assert C.decide_compare(Compare("operations", "sgd", ("momentum", "adam"), "<"), SPECS)[0] == C.PROVED
+    assert C.decide_compare(Compare("hyperparameters", "adadelta", "adam", "="), SPECS)[0] == C.REFUTED
+
+
+def test_a_claim_resting_on_a_property_follows_its_verdict_and_a_wrong_one_is_an_error():
+    assert C.decide_properties(ByProperties(("adam_state_arrays",)), PROPERTIES)[0] == C.PROVED
+    assert C.decide_properties(ByProperties(("adam_l2_is_not_adamw",), refutes=True), PROPERTIES)[0] == C.REFUTED
+    with pytest.raises(KeyError, match="no property named no_such_property"):
+        C.decide_properties(ByProperties(("no_such_property",)), PROPERTIES)
+
+
+def test_a_deliberately_false_numerical_claim_is_not_supported():
+    """'SGD converges faster than best-tuned Adam on ill-conditioned quadratics': on quad1000 the
+    adaptive step does not depend on the curvature's spread, so SGD loses."""
+    data = E.tuned_comparison(("sgd", "adam"), ("quad1000",))
+    verdict, text = C._majority(C._tuned_wins(data, "sgd", "adam"), 1, "SGD faster")
+    assert verdict == C.NOT_SUPPORTED and "on 0 of 1 problems" in text
+    # and the true direction of the same numbers is supported
+    assert C._majority(C._tuned_wins(data, "adam", "sgd"), 1, "Adam faster")[0] == C.SUPPORTED
+
+
+def test_the_experiments_are_reproducible_to_the_last_digit():
+    assert E.rate_vs_condition() == E.rate_vs_condition()
+    first = E.late_step_size()
+    assert first == E.late_step_size() and len(first["adagrad"]["late_over_early"]) == len(E.SEEDS)
+
+
+def test_decide_all_uses_every_kind(monkeypatch):
+    claims = (
+        Claim("t_structure", ("adam",), "메모리", "memory", Compare("state_arrays", "adamw", "adam", "=")),
+        Claim("t_property", ("nadam",), "결합", "combines", ByProperties(("nadam_without_nesterov_is_adam",))),
+        Claim("t_rate", ("nag",), "속도", "rate", Experiment("rate_vs_condition", "exponent below 0.6")),
+        Claim("t_scale", ("adamw",), "큰 모델", "large", NotDecidable("scale")),
+    )
+    monkeypatch.setitem(C.CRITERIA, "t_rate", C._rate)
+    result = C.decide_all(claims)
+    assert [c["verdict"] for c in result["claims"]] == [C.PROVED, C.PROVED, C.SUPPORTED, C.NOT_DECIDABLE]
+    assert result["claims"][2]["decided_by"] == "experiment rate_vs_condition"
+    assert set(result["experiments"]) == {"rate_vs_condition"}
+
+
+# ------------------------------------------------------------------ the data
+def test_the_claims_cover_the_document_and_each_is_decidable_by_its_kind():
+    ids = [c.id for c in CLAIMS]
+    assert len(ids) == len(set(ids)) and len(ids) >= 30
+    about = {o for c in CLAIMS for o in c.optimizers}
+    assert {"adadelta", "adamw", "nag", "nadam", "adagrad", "adam", "momentum"} <= about <= set(SPECS)
+    for c in CLAIMS:
+        assert re.search(r"[\uac00-\ud7a3]", c.quote), f"{c.id}: the quote is the document's Korean words"
+        assert c.english and c.kind in ("pro", "con", "comparison")
+        if isinstance(c.decide, Experiment):
+            assert c.decide.name in E.EXPERIMENTS and c.id in C.CRITERIA, c.id
+        elif isinstance(c.decide, ByProperties):
+            assert set(c.decide.properties) <= {p.name for p in PROPERTIES}, c.id
+
+
+# ------------------------------------------------------------------ the committed verdicts
+@pytest.fixture(scope="module")
+def committed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("claims")
+    assert C.main(["--out", str(out)]) == 0
+    return (out / C.OUTPUT).read_text()
+
+
+def test_the_committed_verdicts_are_what_the_command_produces(committed):
+    from optforge.codegen.cli import default_generated
+
+    assert (default_generated() / C.OUTPUT).read_text() == committed, "run optforge claims and commit generated/claims/"
+
+
+def test_no_experiment_says_proved_and_every_verdict_is_one_of_six(committed):
+    import json
+
+    result = json.loads(committed)
+    for c in result["claims"]:
+        assert c["verdict"] in C.VERDICTS
+        if c["decided_by"].startswith("experiment"):
+            assert c["verdict"] in (C.SUPPORTED, C.NOT_SUPPORTED, C.MIXED), c
+            assert "Criterion:" in c["evidence"]
+    assert sum(c["verdict"] == C.NOT_DECIDABLE for c in result["claims"]) <= 5
