@@ -235,8 +235,9 @@ CRITERIA: dict[str, Callable[[dict], tuple[str, str]]] = {
 
 
 # ------------------------------------------------------------------------------------------ decide
-def decide_all(claims=None, progress: Callable[[str], None] | None = None) -> dict:
-    """Every claim's verdict and evidence, and the experiments' numbers."""
+def decide_all(claims=None, progress: Callable[[str], None] | None = None, figures: bool = True) -> dict:
+    """Every claim's verdict and evidence, and the experiments' numbers (with ``figures``, also those of
+    the experiments that only draw the sheets' figures)."""
     from optforge.specs import PROPERTIES, SPECS
     from optforge.specs import claims as claim_data
     from optforge.specs.claims import ByProperties, Compare, Experiment, NotDecidable
@@ -269,6 +270,9 @@ def decide_all(claims=None, progress: Callable[[str], None] | None = None) -> di
         assert verdict in VERDICTS
         out.append({"id": claim.id, "optimizers": list(claim.optimizers), "kind": claim.kind, "verdict": verdict,
                     "decided_by": how, "evidence": evidence, "quote": claim.quote, "english": claim.english})
+    if figures:
+        for name, make in experiments.FIGURES.items():
+            data[name] = make()
     return {"generated_by": "optforge claims (codegen/claims.py) from specs/claims.py; do not edit",
             "protocol": experiments.PROTOCOL, "claims": out, "experiments": data}
 

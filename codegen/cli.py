@@ -170,14 +170,19 @@ def regenerate_main(argv: list[str] | None = None, prog: str = "optforge-regener
         print(f"error: refusing to generate anything:\n{e}", file=sys.stderr)
         return 1
     files = generate.render_package(SPECS.values(), PROPERTIES)
-    sheet_files, missing = sheets.render_all(SPECS.values(), verdicts)
+    from . import claims as claims_layer
+
+    print("deciding the source document's claims (codegen/claims.py) ...", flush=True)
+    decided = claims_layer.decide_all()
+    files.append(generate.Rendered(str(claims_layer.OUTPUT), claims_layer.render(decided)))
+    sheet_files, missing = sheets.render_all(SPECS.values(), verdicts, claims=decided)
     files += sheet_files
     for lang, texts in missing.items():
         if texts:
             print(f"warning: {len(texts)} {lang} sheet text(s) missing, English used (add them to "
                   f"codegen/sheet_texts.py): {texts[0]!r}", file=sys.stderr)
     if args.check:
-        diff = generate.stale(files, args.out, managed=lambda p: p.suffix in (".py", ".tex"))
+        diff = generate.stale(files, args.out, managed=lambda p: p.suffix in (".py", ".tex", ".json"))
         if diff:
             sys.stdout.write(diff)
             print(f"error: {display(args.out)} is stale; run {generate.REGENERATE_COMMAND}", file=sys.stderr)

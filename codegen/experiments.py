@@ -324,6 +324,38 @@ def generalisation() -> dict:
     return out
 
 
+def trajectories() -> dict:
+    """The paths of Momentum and NAG (at the same lr and mu) on f = (x^2 + 50 y^2) / 2, for a figure."""
+    lam = (1.0, 50.0)
+
+    class Ellipse(Quadratic):
+        def __init__(self):
+            self.lam, self.x0, self.noise, self.sparse, self.target = np.array(lam), np.array([-4.0, 1.0]), 0, None, 0
+
+    out = {"lambda": list(lam), "setting": {"lr": 0.02, "momentum": 0.85}, "contour_radii": [0.5, 1.0, 2.0, 3.0, 4.5]}
+    for name in ("momentum", "nag"):
+        points = [tuple(float(v) for v in Ellipse().x0)]
+        run(name, Ellipse(), steps=40, record=lambda t, a, b, f: points.append((float(b[0]), float(b[1]))),
+            **out["setting"])
+        out[name] = [(round(x, 4) + 0.0, round(y, 4) + 0.0) for x, y in points]  # + 0.0: no -0.0
+    return out
+
+
+def step_sizes() -> dict:
+    """AdaGrad's and Adadelta's mean step size, in blocks of 50 steps, on noisy10 (seed 0), for a figure."""
+    out = {}
+    for name, h in (("adagrad", {"lr": 1e-2}), ("adadelta", {"rho": 0.95})):
+        sizes = []
+        run(name, Quadratic(10, noise=0.1, seed=0), steps=2000,
+            record=lambda t, a, b, f: sizes.append(float(np.mean(np.abs(b - a)))), **h)
+        out[name] = [float(f"{np.mean(sizes[i:i + 50]):.4g}") for i in range(0, 2000, 50)]
+    out["steps"] = list(range(25, 2000, 50))
+    return out
+
+
+#: experiments whose numbers only draw a figure on the sheets (codegen/sheets.py, PLOTS)
+FIGURES: dict[str, Callable[[], dict]] = {"trajectories": trajectories, "step_sizes": step_sizes}
+
 EXPERIMENTS: dict[str, Callable[[], dict]] = {
     "late_step_size": late_step_size,
     "adadelta_vs_tuned": lambda: tuned_comparison(("adadelta", "sgd", "adagrad")),

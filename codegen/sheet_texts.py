@@ -860,3 +860,38 @@ KO.update({
     "with eps = 0, scaling g by c > 0 (and m, v consistently) leaves NAdam's update unchanged":
         r"$\epsilon = 0$이면 $g$를 $c > 0$배 해도 ($m$, $v$도 그에 맞게) NAdam의 업데이트는 변하지 않습니다",
 })
+
+# ---------------------------------------------------------------- the source document's claims (specs/claims.py)
+EN.update({
+    "claims introduction": (
+        r"What the source document says about this optimizer, and the verdict optforge reaches: "
+        r"\emph{proved} or \emph{refuted} by the prover or by the specs' structure, \emph{supported}, "
+        r"\emph{not supported} or \emph{mixed} by an experiment through the generated kernels (never "
+        r"``proved''), or \emph{not decidable here}. \texttt{optforge claims} reproduces them."),
+})
+KO.update({
+    "The source document's claims": "원문의 주장",
+    "claims introduction": (
+        r"원문이 이 최적화 알고리즘에 대해 말하는 내용과 optforge의 판정입니다: 증명기나 명세의 구조로 "
+        r"\emph{증명됨} 또는 \emph{반증됨}, 생성된 커널로 돌린 실험으로 \emph{지지됨}, \emph{지지되지 않음} 또는 "
+        r"\emph{엇갈림}(실험은 결코 ``증명''하지 않습니다), 또는 \emph{여기서 판단 불가}. "
+        r"\texttt{optforge claims}로 다시 만들 수 있습니다. 각 판정의 근거(수치와 기준)는 영어판 시트와 "
+        r"\texttt{optforge claims}의 출력에 있습니다."),
+    "supported": "지지됨",
+    "not supported": "지지되지 않음",
+    "mixed": "엇갈림",
+    "not decidable here": "여기서 판단 불가",
+    "by the prover": "증명기",
+    "read off the specs": "명세의 구조",
+    "by the experiment": "실험",
+    "not decidable here, because": "판단할 수 없는 이유",
+    "claim": "주장",
+    "optimizers": "최적화 알고리즘",
+    "verdict": "판정",
+    "decided": "판정 방법",
+    "AdaGrad": "AdaGrad",
+    "Momentum and NAG on an ill-conditioned quadratic": "조건수가 큰 이차 함수에서의 Momentum과 NAG",
+    "step t": "스텝 $t$",
+    "mean step size": "평균 스텝 크기",
+    "Step sizes on a noisy quadratic": "잡음 있는 이차 함수에서의 스텝 크기",
+})

@@ -43,8 +43,10 @@ from . import generate, sheet_texts
 LANGS = ("en", "ko")
 SHEETS = "sheets"  # the folder under generated/
 #: what to install when TeX is missing (Debian/Ubuntu package names)
-DEBIAN_PACKAGES = {"en": "texlive-latex-recommended latexmk",
-                   "ko": "texlive-latex-recommended latexmk texlive-lang-korean"}
+DEBIAN_PACKAGES = {"en": "texlive-latex-recommended latexmk texlive-pictures",
+                   "ko": "texlive-latex-recommended latexmk texlive-pictures texlive-lang-korean"}
+#: the LaTeX packages beyond texlive-latex-recommended that the sheets load (pgfplots: the claims' figures)
+STYLES = {"en": ("pgfplots.sty",), "ko": ("pgfplots.sty", "kotex.sty")}
 #: an overfull box wider than this many points is a layout error
 OVERFULL_LIMIT_PT = 3.0
 
@@ -772,8 +774,78 @@ def inlined_sentence(inlined: Sequence[tuple[str, str]], texts: Texts) -> str:
            "where it is used."
 
 
-def sheet_context(spec: Spec, verdicts: Iterable, texts: Texts, registry: Iterable[str] = ()) -> dict:
-    """Everything the sheet templates show, printed: the templates only lay it out."""
+# ======================================================================== the document's claims
+#: the colour a verdict is printed in (the preamble's colours)
+VERDICT_COLOURS = {"proved": "proved", "supported": "proved", "refuted": "refuted", "not supported": "refuted",
+                   "mixed": "quiet", "not decidable here": "quiet"}
+_DECIDED_BY = {"prover": "by the prover", "structure": "read off the specs", "-": "not decidable here, because"}
+
+
+def claim_entries(spec: Spec, claims: Sequence[dict] | None, texts: Texts) -> list[dict]:
+    """The claims about ``spec`` (``codegen/claims.py``'s results), printed: the document's words on a
+    Korean sheet, the English rendering on an English one; the verdict, how it was decided, the evidence."""
+    out = []
+    for c in claims or ():
+        if spec.name not in c["optimizers"]:
+            continue
+        how = c["decided_by"]
+        by = (texts("by the experiment") + " " + code(how.split(" ", 1)[1]) if how.startswith("experiment ")
+              else texts(_DECIDED_BY[how]))
+        out.append(dict(id=code(c["id"]), text=escape(c["quote"] if texts.lang == "ko" else c["english"]),
+                        verdict=texts(c["verdict"]), colour=VERDICT_COLOURS[c["verdict"]], by=by,
+                        evidence=escape(c["evidence"])))
+    return out
+
+
+def _number(x: float) -> str:
+    """A number as pgfplots reads it (``1.2e-04``), not as the equations print it."""
+    return f"{x:.6g}"
+
+
+def _coordinates(points) -> str:
+    return " ".join(f"({_number(x)},{_number(y)})" for x, y in points)
+
+
+def trajectory_plot(data: dict, texts: Texts) -> str:
+    """Momentum's and NAG's paths on an ill-conditioned quadratic, over its contour lines."""
+    lam = data["lambda"]
+    contours = "\n".join(
+        rf"\addplot[quiet, thin, domain=0:360, samples=73, forget plot] ({{{_number(r)}*cos(x)}}, "
+        rf"{{{_number(r / lam[1] ** 0.5)}*sin(x)}});" for r in data["contour_radii"])
+    paths = "\n".join(rf"\addplot[{style}, mark=*, mark size=0.8pt] coordinates {{{_coordinates(data[name])}}};"
+                       rf"\addlegendentry{{{texts(label)}}}"
+                       for name, style, label in (("momentum", "refuted", "Momentum"), ("nag", "proved", "NAG")))
+    return (r"\begin{tikzpicture}\begin{axis}[width=0.9\linewidth, height=0.42\linewidth, axis equal image, "
+            rf"xlabel={{$\theta_1$}}, ylabel={{$\theta_2$}}, legend pos=north east, "
+            rf"title={{{texts('Momentum and NAG on an ill-conditioned quadratic')}}}]" + "\n" + contours + "\n"
+            + paths + "\n" + r"\end{axis}\end{tikzpicture}")
+
+
+def step_size_plot(data: dict, texts: Texts) -> str:
+    """AdaGrad's and Adadelta's step sizes over time (log scale)."""
+    series = "\n".join(rf"\addplot[{style}, thick] coordinates {{{_coordinates(zip(data['steps'], data[name]))}}};"
+                        rf"\addlegendentry{{{texts(label)}}}"
+                        for name, style, label in (("adagrad", "refuted", "AdaGrad"), ("adadelta", "proved", "Adadelta")))
+    return (r"\begin{tikzpicture}\begin{semilogyaxis}[width=0.9\linewidth, height=0.4\linewidth, "
+            rf"xlabel={{{texts('step t')}}}, ylabel={{{texts('mean step size')}}}, legend pos=north east, "
+            rf"title={{{texts('Step sizes on a noisy quadratic')}}}]" + "\n" + series + "\n"
+            + r"\end{semilogyaxis}\end{tikzpicture}")
+
+
+#: spec -> the figures its sheet shows, from the claims' experiments (experiment name, drawing)
+PLOTS = {"momentum": [("trajectories", trajectory_plot)], "nag": [("trajectories", trajectory_plot)],
+         "adagrad": [("step_sizes", step_size_plot)], "adadelta": [("step_sizes", step_size_plot)]}
+
+
+def plots_for(spec: Spec, experiments: Mapping[str, dict] | None, texts: Texts) -> list[str]:
+    return [draw(experiments[name], texts) for name, draw in PLOTS.get(spec.name, ())
+            if experiments and name in experiments]
+
+
+def sheet_context(spec: Spec, verdicts: Iterable, texts: Texts, registry: Iterable[str] = (),
+                  claims: Mapping | None = None) -> dict:
+    """Everything the sheet templates show, printed: the templates only lay it out.  ``claims``: the
+    result of ``codegen.claims.decide_all`` (its claims about ``spec`` and their figures are shown)."""
     eqs = equations(spec)
     own = texts.of(spec)  # the spec's own words: translated for a built-in spec, the author's as written
     derived = None
@@ -805,6 +877,8 @@ def sheet_context(spec: Spec, verdicts: Iterable, texts: Texts, registry: Iterab
         torch=code(torch_call(spec)) if spec.torch_equivalent else "",
         torch_note=own(spec.torch_equivalent.note) if spec.torch_equivalent and spec.torch_equivalent.note else "",
         builtin=generate.is_builtin(spec),
+        claims=claim_entries(spec, (claims or {}).get("claims"), texts),
+        plots=plots_for(spec, (claims or {}).get("experiments"), texts),
     )
 
 
@@ -819,7 +893,7 @@ def _check_texts(texts: Texts, strict: bool, what: str) -> None:
 
 
 def render_sheet(spec: Spec, verdicts: Iterable, lang: str = "en", *, strict: bool = False,
-                 registry: Iterable[str] | None = None, texts: Texts | None = None) -> str:
+                 registry: Iterable[str] | None = None, texts: Texts | None = None, claims: Mapping | None = None) -> str:
     """One spec's sheet: a standalone LaTeX document.  ``verdicts`` are the prover's
     (``prover.check_all``); those whose property involves ``spec`` are shown.  With
     ``strict=True`` a missing translation raises :class:`KeyError`; otherwise it falls back to
@@ -828,11 +902,12 @@ def render_sheet(spec: Spec, verdicts: Iterable, lang: str = "en", *, strict: bo
     if registry is None:
         from optforge.specs import SPECS
         registry = list(SPECS)
-    context = sheet_context(spec, list(verdicts), texts, registry)
+    context = sheet_context(spec, list(verdicts), texts, registry, claims)
     body = _render("sheet_body.tex.j2", sheet=context, h=texts, lang=lang, standalone=True, variant=False)
     text = _render("sheet.tex.j2", header=generate.header("%", f"spec {spec.name!r} ({generate.spec_path(spec)})",
                                                           "sheet.tex.j2"),
-                   body=body, lang=lang, h=texts, pdf_title=escape(f"{spec.title}: optforge equation sheet"))
+                   body=body, lang=lang, h=texts, pdf_title=escape(f"{spec.title}: optforge equation sheet"),
+                   plots=bool(context["plots"]))
     _check_texts(texts, strict, f"sheet {spec.name!r}")
     return text
 
@@ -858,27 +933,41 @@ def grouped(specs: Sequence[Spec]) -> list[tuple[Spec, bool]]:
     return out
 
 
+def claims_table(claims: Mapping | None, texts: Texts) -> list[dict]:
+    """Every claim, for the booklet's chapter: the words, the optimizers, the verdict, how decided."""
+    rows = []
+    for c in (claims or {}).get("claims", ()):
+        how = c["decided_by"]
+        rows.append(dict(text=escape(c["quote"] if texts.lang == "ko" else c["english"]), id=code(c["id"]),
+                         optimizers=", ".join(c["optimizers"]), verdict=texts(c["verdict"]),
+                         colour=VERDICT_COLOURS[c["verdict"]],
+                         by=texts("by the experiment") if how.startswith("experiment ") else texts(_DECIDED_BY[how])))
+    return rows
+
+
 def render_booklet(specs: Iterable[Spec], verdicts: Iterable, lang: str = "en", *, strict: bool = False,
-                   texts: Texts | None = None) -> str:
-    """All sheets in one document, with a table of contents."""
+                   texts: Texts | None = None, claims: Mapping | None = None) -> str:
+    """All sheets in one document, with a table of contents (and, with ``claims``, a chapter that
+    tabulates the source document's claims and their verdicts)."""
     texts = texts or Texts(lang)
     specs, verdicts = list(specs), list(verdicts)
     registry = [s.name for s in specs]
-    bodies = [_render("sheet_body.tex.j2", sheet=sheet_context(s, verdicts, texts, registry), h=texts, lang=lang,
-                      standalone=False, variant=variant)
+    bodies = [_render("sheet_body.tex.j2", sheet=sheet_context(s, verdicts, texts, registry, claims), h=texts,
+                      lang=lang, standalone=False, variant=variant)
               for s, variant in grouped(specs)]
+    table = claims_table(claims, texts)
     text = _render("booklet.tex.j2", header=generate.header("%", "the spec registry (specs/__init__.py)",
                                                             "booklet.tex.j2"),
                    bodies=bodies, lang=lang, h=texts, pdf_title="optforge equation sheets",
-                   builtin=any(generate.is_builtin(s) for s in specs))
+                   builtin=any(generate.is_builtin(s) for s in specs), claims=table, plots=bool(table))
     _check_texts(texts, strict, "the booklet")
     return text
 
 
 def render_all(specs: Iterable[Spec], verdicts: Iterable, langs: Sequence[str] = LANGS, *,
-               strict: bool = False) -> tuple[list[generate.Rendered], dict[str, list[str]]]:
+               strict: bool = False, claims: Mapping | None = None) -> tuple[list[generate.Rendered], dict[str, list[str]]]:
     """Every ``.tex`` file under ``generated/sheets/``, and per language the texts that fell back
-    to English."""
+    to English.  ``claims``: ``codegen.claims.decide_all()``'s result, shown on the sheets."""
     specs, verdicts = list(specs), list(verdicts)
     registry = [s.name for s in specs]
     files, missing = [], {}
@@ -886,9 +975,10 @@ def render_all(specs: Iterable[Spec], verdicts: Iterable, langs: Sequence[str] =
         texts = Texts(lang)
         for spec in specs:
             files.append(generate.Rendered(f"{SHEETS}/{lang}/{spec.name}.tex",
-                                           render_sheet(spec, verdicts, lang, registry=registry, texts=texts)))
+                                           render_sheet(spec, verdicts, lang, registry=registry, texts=texts,
+                                                        claims=claims)))
         files.append(generate.Rendered(f"{SHEETS}/{lang}/booklet.tex", render_booklet(specs, verdicts, lang,
-                                                                                      texts=texts)))
+                                                                                      texts=texts, claims=claims)))
         missing[lang] = list(texts.missing)
         _check_texts(texts, strict, f"the {lang} sheets")
     return files, missing
@@ -906,15 +996,14 @@ class LatexError(RuntimeError):
 def tex_missing(lang: str = "en") -> str | None:
     """None when TeX can build ``lang`` sheets; otherwise one line saying what to install."""
     tools = [t for t in ("latexmk", "pdflatex") if shutil.which(t) is None]
-    need_kotex = False
-    if not tools and lang == "ko":
+    styles = []
+    if not tools:
         kpsewhich = shutil.which("kpsewhich")
-        found = subprocess.run([kpsewhich, "kotex.sty"], capture_output=True, text=True).stdout.strip() \
-            if kpsewhich else ""
-        need_kotex = not found
-    if not tools and not need_kotex:
+        styles = [sty for sty in STYLES[lang] if not kpsewhich or not subprocess.run(
+            [kpsewhich, sty], capture_output=True, text=True).stdout.strip()]
+    if not tools and not styles:
         return None
-    what = ", ".join(tools) if tools else "kotex.sty"
+    what = ", ".join(tools or styles)
     return (f"cannot build the {lang} sheets: {what} not found; install TeX with "
             f"`apt-get update && apt-get install -y {DEBIAN_PACKAGES[lang]}` as root"
             + ("" if lang == "ko" else " (plus texlive-lang-korean for --lang ko)")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the system packages the tests need: TeX for the equation sheets (latexmk, pdflatex,
-# kotex for the Korean sheets) and poppler-utils (pdftoppm, the PNG previews).
+# kotex for the Korean sheets, pgfplots for the claims' figures) and poppler-utils (pdftoppm, the PNG
+# previews).
 #
 # Installs with apt-get (Debian/Ubuntu) only what is missing, after `apt-get update`; as root
 # directly, otherwise through sudo when there is one.  Prints what it does and what it skips, and
@@ -9,7 +10,7 @@
 #   bash scripts/install-test-deps.sh
 set -euo pipefail
 
-PACKAGES=(texlive-latex-recommended latexmk texlive-lang-korean poppler-utils)
+PACKAGES=(texlive-latex-recommended latexmk texlive-lang-korean texlive-pictures poppler-utils)
 say() { echo "install-test-deps: $*"; }
 fail() { echo "install-test-deps: error: $*" >&2; exit 1; }
 
@@ -19,12 +20,12 @@ for tool in latexmk pdflatex kpsewhich pdftoppm; do
   command -v "$tool" >/dev/null 2>&1 || lacking+=("$tool")
 done
 if command -v kpsewhich >/dev/null 2>&1; then
-  for sty in kotex.sty booktabs.sty microtype.sty; do
+  for sty in kotex.sty booktabs.sty microtype.sty pgfplots.sty; do
     [ -n "$(kpsewhich "$sty" 2>/dev/null)" ] || lacking+=("$sty")
   done
 fi
 if [ ${#lacking[@]} -eq 0 ]; then
-  say "skipped: TeX and poppler-utils already installed (latexmk, pdflatex, kotex.sty, pdftoppm found)"
+  say "skipped: TeX and poppler-utils already installed (latexmk, pdflatex, kotex.sty, pgfplots.sty, pdftoppm found)"
   exit 0
 fi
 say "missing: ${lacking[*]}"

@@ -25,8 +25,15 @@ def verdicts():
 
 
 @pytest.fixture(scope="module")
-def rendered(verdicts):
-    files, missing = sheets.render_all(SPECS.values(), verdicts)
+def decided():
+    from optforge.codegen import claims
+
+    return claims.decide_all()
+
+
+@pytest.fixture(scope="module")
+def rendered(verdicts, decided):
+    files, missing = sheets.render_all(SPECS.values(), verdicts, claims=decided)
     return {f.path: f.text for f in files}, missing
 
 
@@ -205,9 +212,9 @@ def test_a_verdict_that_is_not_the_declared_one_is_flagged():
 
 
 # ------------------------------------------------------------------ Korean
-def test_every_text_has_a_korean_text(verdicts):
+def test_every_text_has_a_korean_text(verdicts, decided):
     # strict: raises KeyError naming every English text without a Korean one
-    files, missing = sheets.render_all(SPECS.values(), verdicts, ["ko"], strict=True)
+    files, missing = sheets.render_all(SPECS.values(), verdicts, ["ko"], strict=True, claims=decided)
     assert missing == {"ko": []}
 
 
@@ -222,15 +229,15 @@ def test_a_quantity_without_korean_text_fails(verdicts):
     assert texts.missing == ["a meaning nobody translated"] and "a meaning nobody translated" in text
 
 
-def test_no_stale_texts(verdicts):
+def test_no_stale_texts(verdicts, decided):
     texts_en, texts_ko = sheets.Texts("en"), sheets.Texts("ko")
     for texts in (texts_en, texts_ko):
         for spec in SPECS.values():
-            sheets.render_sheet(spec, verdicts, texts.lang, texts=texts)
-        sheets.render_booklet(SPECS.values(), verdicts, texts.lang, texts=texts)
+            sheets.render_sheet(spec, verdicts, texts.lang, texts=texts, claims=decided)
+        sheets.render_booklet(SPECS.values(), verdicts, texts.lang, texts=texts, claims=decided)
         # headings a sheet only shows in some cases
         for english in ("refuted", "undecided", "No hyperparameters.", "No notes.", "declared",
-                        "No property involves this optimizer."):
+                        "No property involves this optimizer.", "mixed", "read off the specs"):
             texts(english)
     assert set(sheet_texts.KO) - texts_ko.used == set(), "Korean texts that no sheet uses"
     assert set(sheet_texts.EN) - texts_en.used == set(), "English LaTeX texts that no sheet uses"
@@ -253,13 +260,15 @@ def test_every_spec_has_a_sheet_in_both_languages(rendered):
         assert {f"sheets/{lang}/{n}.tex" for n in SPECS} | {f"sheets/{lang}/booklet.tex"} == \
             {p for p in paths if p.startswith(f"sheets/{lang}/")}
         booklet = rendered[0][f"sheets/{lang}/booklet.tex"]
-        # every spec once: a base algorithm as a section, a variant as a subsection under it
-        assert booklet.count(r"\section{") + booklet.count(r"\subsection{") == len(SPECS)
+        # every spec once: a base algorithm as a section, a variant as a subsection under it; and the
+        # chapter that tabulates the source document's claims
+        assert booklet.count(r"\section{") + booklet.count(r"\subsection{") == len(SPECS) + 1
+        assert booklet.count(r"\begin{longtable}") == 1 and booklet.count(r"\tabularnewline") >= 31
         assert r"\tableofcontents" in booklet
 
 
-def test_sheets_are_reproducible_and_carry_no_paths_or_dates(rendered, verdicts):
-    again, _ = sheets.render_all(SPECS.values(), verdicts)
+def test_sheets_are_reproducible_and_carry_no_paths_or_dates(rendered, verdicts, decided):
+    again, _ = sheets.render_all(SPECS.values(), verdicts, claims=decided)
     assert {f.path: f.text for f in again} == rendered[0]
     for path, text in rendered[0].items():
         assert str(ROOT) not in text and "/home/" not in text, path
@@ -321,7 +330,7 @@ def test_missing_tex_says_what_to_install(monkeypatch, capsys):
     assert sheets.main(["--lang", "ko"]) != 0
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
-    assert "texlive-latex-recommended latexmk texlive-lang-korean" in err
+    assert "texlive-latex-recommended latexmk texlive-pictures texlive-lang-korean" in err
     assert sheets.main(["--lang", "en"]) != 0
     err = capsys.readouterr().err.strip()
     assert "apt-get update && apt-get install -y texlive-latex-recommended latexmk" in err and "sudo" not in err

@@ -51,7 +51,7 @@ def test_decide_all_uses_every_kind(monkeypatch):
         Claim("t_scale", ("adamw",), "큰 모델", "large", NotDecidable("scale")),
     )
     monkeypatch.setitem(C.CRITERIA, "t_rate", C._rate)
-    result = C.decide_all(claims)
+    result = C.decide_all(claims, figures=False)
     assert [c["verdict"] for c in result["claims"]] == [C.PROVED, C.PROVED, C.SUPPORTED, C.NOT_DECIDABLE]
     assert result["claims"][2]["decided_by"] == "experiment rate_vs_condition"
     assert set(result["experiments"]) == {"rate_vs_condition"}
