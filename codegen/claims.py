@@ -182,6 +182,14 @@ def _nadam_fast(d):
     return verdict, text + f" ({_show_tuned(d)})"
 
 
+def _rosenbrock(d):
+    row = d["rosenbrock"]
+    n, a = _steps(row["nadam"]["steps"]), _steps(row["adam"]["steps"])
+    return (SUPPORTED if n < a else NOT_SUPPORTED,
+            f"best-tuned steps to the target on the Rosenbrock function: NAdam {row['nadam']['steps']}, "
+            f"Adam {row['adam']['steps']}")
+
+
 def _adaptive(d):
     verdict, text = _majority(_tuned_wins(d, "adamw", "sgd"), len(d), "best-tuned AdamW faster than best-tuned SGD")
     return verdict, text + f" ({_show_tuned(d)})"
@@ -226,6 +234,7 @@ CRITERIA: dict[str, Callable[[dict], tuple[str, str]]] = {
     "nag_stable_near_optimum": _nag_stable,
     "nag_sensitive_to_hyperparameters": _sensitive,
     "nadam_fast_convergence": _nadam_fast,
+    "nadam_curvature_changes": _rosenbrock,
     "nadam_generalises": _generalise("nadam", "adam"),
     "nadam_sparse_gradients": _sparse,
     "nadam_robust_to_lr": _lr_robust,

@@ -93,6 +93,13 @@ CLAIMS: tuple[Claim, ...] = (
           Experiment("late_step_size", "supported when, on a noisy quadratic, Adadelta's mean step size over the "
                                        "last tenth of 2000 steps is at least a quarter of its size over the first "
                                        "tenth, for every seed, while AdaGrad's falls below that")),
+    Claim("adadelta_fixed_window", ("adadelta",),
+          "과거의 모든 그래디언트를 누적하는 대신, 고정된 크기의 윈도우 내의 그래디언트만을 사용합니다.",
+          "instead of accumulating every past gradient, it uses only the gradients inside a fixed-size window",
+          ByProperties(("adadelta_constant_gradient_average",), refutes=True,
+                       note="E[g^2]_t = (1 - rho^t) g^2 changes at every t: each past gradient keeps the weight "
+                            "(1 - rho) rho^k, however old; the moving average weighs about 1/(1 - rho) recent steps "
+                            "most but has no window"), kind="comparison"),
     Claim("adadelta_more_memory", ("adadelta", "adagrad"),
           "메모리 사용량이 AdaGrad보다 더 많습니다.",
           "it uses more memory than AdaGrad",
@@ -240,6 +247,12 @@ CLAIMS: tuple[Claim, ...] = (
           "it converges faster (than Adam)",
           Experiment("nadam_vs_adam", "supported when best-tuned NAdam reaches the target in fewer steps than "
                                       "best-tuned Adam on most problems of the suite")),
+    Claim("nadam_curvature_changes", ("nadam", "adam"),
+          "이는 특히 급격한 곡률 변화가 있는 손실 함수 지형에서 유용할 수 있습니다.",
+          "the look-ahead is especially useful where the loss surface's curvature changes sharply",
+          Experiment("nadam_vs_adam", "supported when best-tuned NAdam reaches the target in fewer steps than "
+                                      "best-tuned Adam on the Rosenbrock function, whose curved valley changes "
+                                      "curvature sharply"), kind="comparison"),
     Claim("nadam_generalises", ("nadam", "adam"),
           "향상된 일반화: \"미리 보기\" 메커니즘으로 과도한 진동을 줄이고, 더 부드러운 최적화 경로를 따릅니다.",
           "better generalisation, a smoother path",
