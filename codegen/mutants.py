@@ -52,17 +52,21 @@ STATUSES = (REJECTED, EQUIVALENT, KILLED, KILLED_BY_REFERENCES, SURVIVED)
 
 
 # ------------------------------------------------------------------------------------ sites, mutants
+class _Located:
+    source: str  # 'file:line'
+
+    def where(self) -> str:
+        path, line = self.source.rsplit(":", 1)
+        return f"{_short(path)}:{line}"
+
+
 @dataclass(frozen=True)
-class Site:
+class Site(_Located):
     """An assignment as its author wrote it: where, what it assigns, the expression."""
 
     source: str  # 'file:line'
     target: str
     expr: sp.Expr
-
-    def where(self) -> str:
-        path, line = self.source.rsplit(":", 1)
-        return f"{_short(path)}:{line}"
 
 
 @dataclass(frozen=True)
@@ -84,17 +88,13 @@ class Mutant:
 
 
 @dataclass(frozen=True)
-class HyperSite:
+class HyperSite(_Located):
     """A hyperparameter as its author declared it: where, its name, default and domain."""
 
     source: str
     target: str
     default: float
     domain: sp.Set
-
-    def where(self) -> str:
-        path, line = self.source.rsplit(":", 1)
-        return f"{_short(path)}:{line}"
 
 
 @dataclass(frozen=True)

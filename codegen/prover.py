@@ -171,6 +171,13 @@ def _interior_of_unit_intervals(expr: sp.Expr, domains: Mapping[str, sp.Set]) ->
     return (expr.xreplace(subs) if subs else expr), names
 
 
+def _refuted(prop: Property, what: str, name: str, residual: sp.Expr, found) -> Verdict:
+    values, number = found
+    return Verdict(prop, REFUTED, f"{what}: {name} differs by {sp.sstr(residual)}; at "
+                   f"{values} the difference is {sp.N(number, 6)}",
+                   residual=residual, counterexample=values, numeric=f"residual {sp.N(number, 6)} at a sample point")
+
+
 def _residual_verdict(prop: Property, residuals: Mapping[str, sp.Expr], domains, what: str) -> Verdict:
     # A residual that is nonzero at a sample point (exact rationals, 30 digits) is refuted there and
     # then, before any simplification: simplifying a nonzero expression is the slow part of a check.
@@ -179,11 +186,7 @@ def _residual_verdict(prop: Property, residuals: Mapping[str, sp.Expr], domains,
             continue
         found = find_counterexample(residual, domains)
         if found:
-            values, number = found
-            return Verdict(prop, REFUTED, f"{what}: {name} differs by {sp.sstr(residual)}; at "
-                           f"{values} the difference is {sp.N(number, 6)}",
-                           residual=residual, counterexample=values,
-                           numeric=f"residual {sp.N(number, 6)} at a sample point")
+            return _refuted(prop, what, name, residual, found)
     unresolved = {k: r for k, r in residuals.items()
                   if not is_zero(r) and not is_zero(_positive_bias_corrections(r, domains))}
     # Last, with each [0, 1) hyperparameter written b = 1/(1 + s), s > 0, so that SymPy knows 1 - b > 0
@@ -199,11 +202,7 @@ def _residual_verdict(prop: Property, residuals: Mapping[str, sp.Expr], domains,
     name, residual = next(iter(unresolved.items()))
     found = find_counterexample(residual, domains)
     if found:
-        values, number = found
-        return Verdict(prop, REFUTED, f"{what}: {name} differs by {sp.sstr(residual)}; at "
-                       f"{values} the difference is {sp.N(number, 6)}",
-                       residual=residual, counterexample=values,
-                       numeric=f"residual {sp.N(number, 6)} at a sample point")
+        return _refuted(prop, what, name, residual, found)
     return Verdict(prop, UNDECIDED, f"{what}: {name}: residual {sp.sstr(residual)} did not simplify to 0 "
                    "and vanished at every sample point (numeric only, not a proof). " + NEXT_STEPS,
                    residual=residual, numeric="zero at 8 sample points")
