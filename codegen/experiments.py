@@ -353,8 +353,28 @@ def step_sizes() -> dict:
     return out
 
 
+def loss_curves() -> dict:
+    """Adam's and NAdam's loss on noisy100 at lr = 1e-2, 300 steps, 5 seeds: the median and the range
+    across seeds every 10 steps, for a figure."""
+    out = {"steps": list(range(10, 301, 10)), "lr": 1e-2}
+    for name in ("adam", "nadam"):
+        runs = np.array([run(name, problem("noisy100", s), steps=300, lr=1e-2)["losses"] for s in SEEDS])
+        picked = runs[:, 9::10]
+        out[name] = {k: [float(f"{x:.4g}") for x in f(picked, axis=0)]
+                     for k, f in (("median", np.median), ("low", np.min), ("high", np.max))}
+    return out
+
+
+def lr_curves() -> dict:
+    """Steps to the target of Adam and NAdam at each learning rate of the grid on quad1000 (None: never),
+    for a figure."""
+    return {"lr": list(LR_GRID), **{n: [run(n, problem("quad1000"), lr=lr)["steps"] for lr in LR_GRID]
+                                    for n in ("adam", "nadam")}}
+
+
 #: experiments whose numbers only draw a figure on the sheets (codegen/sheets.py, PLOTS)
-FIGURES: dict[str, Callable[[], dict]] = {"trajectories": trajectories, "step_sizes": step_sizes}
+FIGURES: dict[str, Callable[[], dict]] = {"trajectories": trajectories, "step_sizes": step_sizes,
+                                          "loss_curves": loss_curves, "lr_curves": lr_curves}
 
 EXPERIMENTS: dict[str, Callable[[], dict]] = {
     "late_step_size": late_step_size,

@@ -895,3 +895,10 @@ KO.update({
     "mean step size": "평균 스텝 크기",
     "Step sizes on a noisy quadratic": "잡음 있는 이차 함수에서의 스텝 크기",
 })
+KO.update({
+    "loss": "손실",
+    "Loss on a noisy quadratic: median and range of 5 seeds": "잡음 있는 이차 함수의 손실: 시드 5개의 중앙값과 범위",
+    "learning rate": "학습률",
+    "steps to the target": "목표까지의 스텝 수",
+    "Learning-rate sensitivity on an ill-conditioned quadratic": "조건수가 큰 이차 함수에서의 학습률 민감도",
+})

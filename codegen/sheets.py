@@ -832,9 +832,40 @@ def step_size_plot(data: dict, texts: Texts) -> str:
             + r"\end{semilogyaxis}\end{tikzpicture}")
 
 
+def loss_curve_plot(data: dict, texts: Texts) -> str:
+    """Adam's and NAdam's loss on a noisy quadratic: the median of 5 seeds, and their range (dashed)."""
+    lines = []
+    for name, style, label in (("adam", "refuted", "Adam"), ("nadam", "proved", "NAdam")):
+        d = data[name]
+        lines.append(rf"\addplot[{style}, thick] coordinates {{{_coordinates(zip(data['steps'], d['median']))}}};"
+                     rf"\addlegendentry{{{texts(label)}}}")
+        for bound in ("low", "high"):
+            lines.append(rf"\addplot[{style}, thin, dashed, forget plot] coordinates "
+                         rf"{{{_coordinates(zip(data['steps'], d[bound]))}}};")
+    return (r"\begin{tikzpicture}\begin{semilogyaxis}[width=0.9\linewidth, height=0.4\linewidth, "
+            rf"xlabel={{{texts('step t')}}}, ylabel={{{texts('loss')}}}, legend pos=north east, "
+            rf"title={{{texts('Loss on a noisy quadratic: median and range of 5 seeds')}}}]" + "\n"
+            + "\n".join(lines) + "\n" + r"\end{semilogyaxis}\end{tikzpicture}")
+
+
+def lr_curve_plot(data: dict, texts: Texts) -> str:
+    """Steps to the target against the learning rate, Adam and NAdam (a missing point: never reached)."""
+    lines = []
+    for name, style, label in (("adam", "refuted", "Adam"), ("nadam", "proved", "NAdam")):
+        points = [(lr, n) for lr, n in zip(data["lr"], data[name]) if n is not None]
+        lines.append(rf"\addplot[{style}, thick, mark=*] coordinates {{{_coordinates(points)}}};"
+                     rf"\addlegendentry{{{texts(label)}}}")
+    return (r"\begin{tikzpicture}\begin{loglogaxis}[width=0.9\linewidth, height=0.4\linewidth, "
+            rf"xlabel={{{texts('learning rate')}}}, ylabel={{{texts('steps to the target')}}}, legend pos=north east, "
+            rf"title={{{texts('Learning-rate sensitivity on an ill-conditioned quadratic')}}}]" + "\n"
+            + "\n".join(lines) + "\n" + r"\end{loglogaxis}\end{tikzpicture}")
+
+
 #: spec -> the figures its sheet shows, from the claims' experiments (experiment name, drawing)
 PLOTS = {"momentum": [("trajectories", trajectory_plot)], "nag": [("trajectories", trajectory_plot)],
-         "adagrad": [("step_sizes", step_size_plot)], "adadelta": [("step_sizes", step_size_plot)]}
+         "adagrad": [("step_sizes", step_size_plot)], "adadelta": [("step_sizes", step_size_plot)],
+         "adam": [("loss_curves", loss_curve_plot), ("lr_curves", lr_curve_plot)],
+         "nadam": [("loss_curves", loss_curve_plot), ("lr_curves", lr_curve_plot)]}
 
 
 def plots_for(spec: Spec, experiments: Mapping[str, dict] | None, texts: Texts) -> list[str]:
