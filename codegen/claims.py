@@ -286,6 +286,18 @@ def decide_all(claims=None, progress: Callable[[str], None] | None = None, figur
             "protocol": experiments.PROTOCOL, "claims": out, "experiments": data}
 
 
+def decide_in_subprocess() -> dict:
+    """:func:`decide_all` in a fresh interpreter: its experiments import the generated kernels as they
+    are on disk now (after ``optforge regenerate`` rewrote them), not the ones this process loaded."""
+    import subprocess
+
+    code = "import sys; from optforge.codegen import claims as c; sys.stdout.write(c.render(c.decide_all()))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"deciding the claims failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
 def render(result: dict) -> str:
     return json.dumps(result, ensure_ascii=False, indent=1, sort_keys=False, default=str) + "\n"
 

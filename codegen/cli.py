@@ -172,8 +172,13 @@ def regenerate_main(argv: list[str] | None = None, prog: str = "optforge-regener
     files = generate.render_package(SPECS.values(), PROPERTIES)
     from . import claims as claims_layer
 
+    # The claims' experiments run the generated kernels: write those first, and decide the claims in a
+    # fresh interpreter that imports them (so a changed spec's experiments run its new kernels).
+    changed_kernels = set()
+    if not args.check:
+        changed_kernels = {f.path for f in files if generate.write_atomic(args.out / f.path, f.text)}
     print("deciding the source document's claims (codegen/claims.py) ...", flush=True)
-    decided = claims_layer.decide_all()
+    decided = claims_layer.decide_all() if not changed_kernels else claims_layer.decide_in_subprocess()
     files.append(generate.Rendered(str(claims_layer.OUTPUT), claims_layer.render(decided)))
     sheet_files, missing = sheets.render_all(SPECS.values(), verdicts, claims=decided)
     files += sheet_files
@@ -191,7 +196,7 @@ def regenerate_main(argv: list[str] | None = None, prog: str = "optforge-regener
         return 0
     written = 0
     for f in files:
-        changed = generate.write_atomic(args.out / f.path, f.text)
+        changed = generate.write_atomic(args.out / f.path, f.text) or f.path in changed_kernels
         written += changed
         print(f"{'wrote    ' if changed else 'unchanged'} {display(args.out / f.path)}")
     removed = generate.remove_orphans(files, args.out)
