@@ -243,6 +243,75 @@ CRITERIA: dict[str, Callable[[dict], tuple[str, str]]] = {
 }
 
 
+# ------------------------------------------------------------------------------------------ in Korean
+#: the evidence of each experiment's verdict in Korean, for the Korean sheets: the same numbers, short
+def _ko_tuned(d) -> str:
+    return "; ".join(f"{p}: " + ", ".join(f"{n} {r['steps'] if r['steps'] is not None else '도달 못 함'}"
+                                          for n, r in row.items()) for p, row in d.items())
+
+
+KO_EVIDENCE: dict[str, Callable[[dict], str]] = {
+    "adadelta_keeps_late_updates": lambda d: (
+        f"잡음 있는 2000 스텝에서 마지막 1/10과 처음 1/10의 평균 스텝 크기 비: Adadelta "
+        f"{min(d['adadelta']['late_over_early']):.2f}-{max(d['adadelta']['late_over_early']):.2f}, AdaGrad "
+        f"{min(d['adagrad']['late_over_early']):.2f}-{max(d['adagrad']['late_over_early']):.2f} (시드 5개)"),
+    "adadelta_slow_sometimes": lambda d: "목표 손실까지의 스텝 수(최적 설정): " + _ko_tuned(d),
+    "adamw_generalises": lambda d: f"검증 손실로 고른 설정의 테스트 정확도(시드 5개 평균): AdamW {d['adamw']['mean']:.3f}, "
+                                   f"Adam+L2 {d['adam_l2']['mean']:.3f}",
+    "adamw_fast_convergence": lambda d: "목표 손실까지의 스텝 수(최적 설정): " + _ko_tuned(d),
+    "adamw_early_instability": lambda d: "처음 20 스텝 안에 손실이 시작값보다 커진 실행: "
+        f"{sum(sum(v['rises_in_first_20_steps']) for k, v in d.items() if k.startswith('adamw/'))}회 / 10회",
+    "adamw_sgd_better_on_simple": lambda d: "조건이 좋은 문제에서 목표까지의 스텝 수: " + _ko_tuned(
+        {p: {k: r[k] for k in ("sgd", "adamw")} for p, r in d.items()}),
+    "momentum_overshoots": lambda d: "최적 설정의 Momentum이 최솟점을 지나친 좌표 횟수: " + ", ".join(
+        f"{p} {v['coordinate_crossings']}회" for p, v in d.items()),
+    "nag_fast_less_zigzag": lambda d: (
+        f"같은 (lr, mu)에서 둘 다 도달한 {len(_both(d))}개 설정 중 NAG의 스텝 수가 Momentum 이하인 설정 "
+        f"{sum(r['nag']['steps'] <= r['momentum']['steps'] for r in _both(d))}개, 방향 전환이 이하인 설정 "
+        f"{sum(r['nag']['direction_changes'] <= r['momentum']['direction_changes'] for r in _both(d))}개"),
+    "nag_generalises": lambda d: f"테스트 정확도(시드 5개 평균): NAG {d['nag']['mean']:.3f}, Momentum {d['momentum']['mean']:.3f}",
+    "nag_optimal_rate_convex": lambda d: (
+        f"조건수 {d['kappa']}에서 1e-6까지의 스텝 수: NAG {d['nag']} (지수 {d['nag_exponent']:.2f}), 경사 하강법 "
+        f"{d['gd']} (지수 {d['gd_exponent']:.2f})"),
+    "nag_escapes_local_minima": lambda d: (
+        f"기울어진 이중 우물의 시작점 {len(d['starts'])}개 중 전역 최솟값에 도달: NAG {d['nag']['global']}개, "
+        f"경사 하강법 {d['sgd']['global']}개"),
+    "nag_stable_near_optimum": lambda d: (
+        f"NAG의 방향 전환이 Momentum 이하인 설정: {len(_both(d))}개 중 "
+        f"{sum(r['nag']['direction_changes'] <= r['momentum']['direction_changes'] for r in _both(d))}개"),
+    "nag_sensitive_to_hyperparameters": lambda d: "; ".join(
+        f"{p}: (lr, mu) 설정 {v['of']}개 중 {v['reached']}개가 도달, {v['min']}-{v['max']} 스텝" for p, v in d.items()),
+    "nadam_fast_convergence": lambda d: "목표까지의 스텝 수(최적 설정): " + _ko_tuned(d),
+    "nadam_curvature_changes": lambda d: f"Rosenbrock 함수에서 목표까지의 스텝 수(최적 설정): NAdam "
+                                         f"{d['rosenbrock']['nadam']['steps']}, Adam {d['rosenbrock']['adam']['steps']}",
+    "nadam_generalises": lambda d: f"테스트 정확도(시드 5개 평균): NAdam {d['nadam']['mean']:.3f}, Adam {d['adam']['mean']:.3f}",
+    "nadam_sparse_gradients": lambda d: (
+        f"그래디언트가 5%만 있을 때 목표까지의 평균 스텝 수(최적 설정, 시드 5개): NAdam "
+        f"{d['nadam'] and d['nadam']['mean_steps']}, SGD {d['sgd'] and d['sgd']['mean_steps']}"),
+    "nadam_robust_to_lr": lambda d: "목표에 도달한 학습률 수(9개 중): " + "; ".join(
+        f"{p}: NAdam {v['nadam']}, Adam {v['adam']}" for p, v in d.items()),
+    "nadam_worse_on_simple": lambda d: "조건이 좋은 문제에서 목표까지의 스텝 수: " + _ko_tuned(
+        {p: {k: r[k] for k in ("sgd", "nadam")} for p, r in d.items()}),
+    "nadam_early_instability": lambda d: "처음 20 스텝 안에 손실이 시작값보다 커진 실행: "
+        f"{sum(sum(v['rises_in_first_20_steps']) for k, v in d.items() if k.startswith('nadam/'))}회 / 10회",
+}
+_KO_STATUS = {"proved": "증명됨", "refuted": "반증됨", "undecided": "미결정"}
+_KO_QUANTITY = {"state_arrays": "파라미터당 상태 배열", "operations": "원소당 연산 수", "hyperparameters": "하이퍼파라미터 수"}
+
+
+def _ko_properties(decision, properties) -> str:
+    from . import prover
+
+    by_name = {p.name: p for p in properties}
+    return "성질 " + ", ".join(f"{n} {_KO_STATUS[prover.check(by_name[n]).status]}" for n in decision.properties)
+
+
+def _ko_compare(decision, specs) -> str:
+    others = decision.b if isinstance(decision.b, tuple) else (decision.b,)
+    shown = ", ".join(f"{o} {quantity(decision.quantity, specs[o])}" for o in others)
+    return f"{_KO_QUANTITY[decision.quantity]}: {decision.a} {quantity(decision.quantity, specs[decision.a])}; {shown}"
+
+
 # ------------------------------------------------------------------------------------------ decide
 def decide_all(claims=None, progress: Callable[[str], None] | None = None, figures: bool = True) -> dict:
     """Every claim's verdict and evidence, and the experiments' numbers (with ``figures``, also those of
@@ -260,10 +329,10 @@ def decide_all(claims=None, progress: Callable[[str], None] | None = None, figur
         d = claim.decide
         if isinstance(d, ByProperties):
             verdict, evidence = decide_properties(d, PROPERTIES)
-            how = "prover"
+            how, korean = "prover", _ko_properties(d, PROPERTIES)
         elif isinstance(d, Compare):
             verdict, evidence = decide_compare(d, SPECS)
-            how = "structure"
+            how, korean = "structure", _ko_compare(d, SPECS)
         elif isinstance(d, Experiment):
             if d.name not in data:
                 if progress:
@@ -272,13 +341,16 @@ def decide_all(claims=None, progress: Callable[[str], None] | None = None, figur
             verdict, evidence = CRITERIA[claim.id](data[d.name])
             evidence += f". Criterion: {d.criterion}"
             how = f"experiment {d.name}"
+            korean = KO_EVIDENCE[claim.id](data[d.name]) if claim.id in KO_EVIDENCE else ""
         elif isinstance(d, NotDecidable):
             verdict, evidence, how = NOT_DECIDABLE, d.reason, "-"
+            korean = claim_data.KO_REASONS.get(d.reason, "")
         else:
             raise TypeError(f"claim {claim.id}: no decision kind {type(d).__name__}")
         assert verdict in VERDICTS
         out.append({"id": claim.id, "optimizers": list(claim.optimizers), "kind": claim.kind, "verdict": verdict,
-                    "decided_by": how, "evidence": evidence, "quote": claim.quote, "english": claim.english})
+                    "decided_by": how, "evidence": evidence, "evidence_ko": korean, "quote": claim.quote,
+                    "english": claim.english})
     if figures:
         for name, make in experiments.FIGURES.items():
             data[name] = make()

@@ -875,7 +875,7 @@ KO.update({
         r"원문이 이 최적화 알고리즘에 대해 말하는 내용과 optforge의 판정입니다: 증명기나 명세의 구조로 "
         r"\emph{증명됨} 또는 \emph{반증됨}, 생성된 커널로 돌린 실험으로 \emph{지지됨}, \emph{지지되지 않음} 또는 "
         r"\emph{엇갈림}(실험은 결코 ``증명''하지 않습니다), 또는 \emph{여기서 판단 불가}. "
-        r"\texttt{optforge claims}로 다시 만들 수 있습니다. 각 판정의 근거(수치와 기준)는 영어판 시트와 "
+        r"\texttt{optforge claims}로 다시 만들 수 있습니다. 실험의 판정 기준은 영어판 시트와 "
         r"\texttt{optforge claims}의 출력에 있습니다."),
     "supported": "지지됨",
     "not supported": "지지되지 않음",

@@ -791,9 +791,10 @@ def claim_entries(spec: Spec, claims: Sequence[dict] | None, texts: Texts) -> li
         how = c["decided_by"]
         by = (texts("by the experiment") + " " + code(how.split(" ", 1)[1]) if how.startswith("experiment ")
               else texts(_DECIDED_BY[how]))
-        out.append(dict(id=code(c["id"]), text=escape(c["quote"] if texts.lang == "ko" else c["english"]),
+        ko = texts.lang == "ko"
+        out.append(dict(id=code(c["id"]), text=escape(c["quote"] if ko else c["english"]),
                         verdict=texts(c["verdict"]), colour=VERDICT_COLOURS[c["verdict"]], by=by,
-                        evidence=escape(c["evidence"])))
+                        evidence=escape(c.get("evidence_ko", "") if ko else c["evidence"])))
     return out
 
 

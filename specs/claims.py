@@ -73,6 +73,13 @@ _SCALE = ("large models and data sets: no experiment that runs in minutes on two
 _PEOPLE = "a statement about people's work (implementing, debugging, analysing), not about the update"
 _THEORY = "a statement about which theorems exist for a class of problems; neither a proof about one update nor an experiment settles it"
 
+#: the reasons above in Korean, for the Korean sheets
+KO_REASONS = {
+    _SCALE: "큰 모델과 데이터셋: 두 코어에서 몇 분 안에 끝나는 실험으로는 그 규모에서의 동작을 보일 수 없습니다",
+    _PEOPLE: "사람의 작업(구현, 디버깅, 분석)에 관한 진술로, 업데이트 자체에 관한 것이 아닙니다",
+    _THEORY: "어떤 문제 부류에 어떤 정리가 있는지에 관한 진술로, 한 업데이트에 대한 증명이나 실험으로 판단할 수 없습니다",
+}
+
 CLAIMS: tuple[Claim, ...] = (
     # ------------------------------------------------------------------ Adadelta (document section 1)
     Claim("adadelta_no_learning_rate", ("adadelta",),

@@ -67,7 +67,11 @@ def test_the_claims_cover_the_document_and_each_is_decidable_by_its_kind():
         assert re.search(r"[\uac00-\ud7a3]", c.quote), f"{c.id}: the quote is the document's Korean words"
         assert c.english and c.kind in ("pro", "con", "comparison")
         if isinstance(c.decide, Experiment):
-            assert c.decide.name in E.EXPERIMENTS and c.id in C.CRITERIA, c.id
+            assert c.decide.name in E.EXPERIMENTS and c.id in C.CRITERIA and c.id in C.KO_EVIDENCE, c.id
+        elif isinstance(c.decide, NotDecidable):
+            from optforge.specs.claims import KO_REASONS
+
+            assert c.decide.reason in KO_REASONS, c.id
         elif isinstance(c.decide, ByProperties):
             assert set(c.decide.properties) <= {p.name for p in PROPERTIES}, c.id
 
