@@ -15,7 +15,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Mapping
 
 PROVED, REFUTED = "proved", "refuted"
 SUPPORTED, NOT_SUPPORTED, MIXED, NOT_DECIDABLE = "supported", "not supported", "mixed", "not decidable here"
@@ -43,32 +43,54 @@ def quantity(name: str, spec) -> int:
 _RELATIONS = {">": lambda a, b: a > b, "=": lambda a, b: a == b, "<": lambda a, b: a < b}
 
 
-def decide_compare(decision, specs) -> tuple[str, str]:
+def _compared(decision, specs) -> tuple[bool, int, dict[str, int]]:
+    """(whether the relation holds, the quantity of ``a``, the quantity of each other spec)."""
     if decision.relation not in _RELATIONS:
         raise ValueError(f"relation {decision.relation!r}: one of {', '.join(_RELATIONS)}")
     others = decision.b if isinstance(decision.b, tuple) else (decision.b,)
     mine = quantity(decision.quantity, specs[decision.a])
     theirs = {o: quantity(decision.quantity, specs[o]) for o in others}
-    holds = all(_RELATIONS[decision.relation](mine, v) for v in theirs.values())
+    return all(_RELATIONS[decision.relation](mine, v) for v in theirs.values()), mine, theirs
+
+
+def _compare_texts(decision, compared) -> tuple[str, str, str]:
+    """(verdict, evidence, evidence in Korean) of a structural comparison."""
+    holds, mine, theirs = compared
     shown = ", ".join(f"{o} {v}" for o, v in theirs.items())
     text = (f"{decision.quantity.replace('_', ' ')}: {decision.a} {mine} {decision.relation if holds else 'not ' + decision.relation} "
             f"{shown}" + (f"; {decision.note}" if decision.note else ""))
-    return (PROVED if holds else REFUTED), text
+    korean = f"{_KO_QUANTITY[decision.quantity]}: {decision.a} {mine}; {shown}"
+    return (PROVED if holds else REFUTED), text, korean
 
 
-def decide_properties(decision, properties) -> tuple[str, str]:
+def decide_compare(decision, specs) -> tuple[str, str]:
+    return _compare_texts(decision, _compared(decision, specs))[:2]
+
+
+def _checked(decision, properties, known: Mapping | None = None) -> list:
+    """The verdicts of the properties a claim rests on (``known``: verdicts already checked, by name)."""
     from . import prover
 
     by_name = {p.name: p for p in properties}
     missing = [n for n in decision.properties if n not in by_name]
     if missing:
         raise KeyError(f"no property named {', '.join(missing)} (specs/)")
-    verdicts = [prover.check(by_name[n]) for n in decision.properties]
+    verdicts = [(known or {}).get(n) or prover.check(by_name[n]) for n in decision.properties]
     wrong = [v for v in verdicts if not v.ok]
     if wrong:  # the generator refuses these too; a claim cannot rest on them
         raise ValueError("; ".join(f"{v.prop.name}: {v.status}, declared {v.expected}" for v in wrong))
+    return verdicts
+
+
+def _properties_texts(decision, verdicts) -> tuple[str, str, str]:
+    """(verdict, evidence, evidence in Korean) of a claim resting on properties."""
     text = ", ".join(f"{v.prop.name} {v.status}" for v in verdicts) + (f"; {decision.note}" if decision.note else "")
-    return (REFUTED if decision.refutes else PROVED), text
+    korean = "성질 " + ", ".join(f"{v.prop.name} {_KO_STATUS[v.status]}" for v in verdicts)
+    return (REFUTED if decision.refutes else PROVED), text, korean
+
+
+def decide_properties(decision, properties) -> tuple[str, str]:
+    return _properties_texts(decision, _checked(decision, properties))[:2]
 
 
 # ------------------------------------------------------------------------------------------ experiments
@@ -299,23 +321,12 @@ _KO_STATUS = {"proved": "증명됨", "refuted": "반증됨", "undecided": "미�
 _KO_QUANTITY = {"state_arrays": "파라미터당 상태 배열", "operations": "원소당 연산 수", "hyperparameters": "하이퍼파라미터 수"}
 
 
-def _ko_properties(decision, properties) -> str:
-    from . import prover
-
-    by_name = {p.name: p for p in properties}
-    return "성질 " + ", ".join(f"{n} {_KO_STATUS[prover.check(by_name[n]).status]}" for n in decision.properties)
-
-
-def _ko_compare(decision, specs) -> str:
-    others = decision.b if isinstance(decision.b, tuple) else (decision.b,)
-    shown = ", ".join(f"{o} {quantity(decision.quantity, specs[o])}" for o in others)
-    return f"{_KO_QUANTITY[decision.quantity]}: {decision.a} {quantity(decision.quantity, specs[decision.a])}; {shown}"
-
-
 # ------------------------------------------------------------------------------------------ decide
-def decide_all(claims=None, progress: Callable[[str], None] | None = None, figures: bool = True) -> dict:
+def decide_all(claims=None, progress: Callable[[str], None] | None = None, figures: bool = True,
+               verdicts: Iterable | None = None) -> dict:
     """Every claim's verdict and evidence, and the experiments' numbers (with ``figures``, also those of
-    the experiments that only draw the sheets' figures)."""
+    the experiments that only draw the sheets' figures).  ``verdicts``: the prover's verdicts when the
+    caller has them already (``optforge regenerate``); the properties are not checked again."""
     from optforge.specs import PROPERTIES, SPECS
     from optforge.specs import claims as claim_data
     from optforge.specs.claims import ByProperties, Compare, Experiment, NotDecidable
@@ -323,16 +334,17 @@ def decide_all(claims=None, progress: Callable[[str], None] | None = None, figur
     from . import experiments
 
     claims = claim_data.CLAIMS if claims is None else claims
+    known = {v.prop.name: v for v in verdicts or ()}
     data: dict[str, dict] = {}
     out = []
     for i, claim in enumerate(claims, 1):
         d = claim.decide
         if isinstance(d, ByProperties):
-            verdict, evidence = decide_properties(d, PROPERTIES)
-            how, korean = "prover", _ko_properties(d, PROPERTIES)
+            verdict, evidence, korean = _properties_texts(d, _checked(d, PROPERTIES, known))
+            how = "prover"
         elif isinstance(d, Compare):
-            verdict, evidence = decide_compare(d, SPECS)
-            how, korean = "structure", _ko_compare(d, SPECS)
+            verdict, evidence, korean = _compare_texts(d, _compared(d, SPECS))
+            how = "structure"
         elif isinstance(d, Experiment):
             if d.name not in data:
                 if progress:

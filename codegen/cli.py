@@ -174,11 +174,11 @@ def regenerate_main(argv: list[str] | None = None, prog: str = "optforge-regener
 
     # The claims' experiments run the generated kernels: write those first, and decide the claims in a
     # fresh interpreter that imports them (so a changed spec's experiments run its new kernels).
-    changed_kernels = set()
+    changed = {}  # path -> whether writing it changed it
     if not args.check:
-        changed_kernels = {f.path for f in files if generate.write_atomic(args.out / f.path, f.text)}
+        changed = {f.path: generate.write_atomic(args.out / f.path, f.text) for f in files}
     print("deciding the source document's claims (codegen/claims.py) ...", flush=True)
-    decided = claims_layer.decide_all() if not changed_kernels else claims_layer.decide_in_subprocess()
+    decided = claims_layer.decide_in_subprocess() if any(changed.values()) else claims_layer.decide_all(verdicts=verdicts)
     files.append(generate.Rendered(str(claims_layer.OUTPUT), claims_layer.render(decided)))
     sheet_files, missing = sheets.render_all(SPECS.values(), verdicts, claims=decided)
     files += sheet_files
@@ -196,9 +196,10 @@ def regenerate_main(argv: list[str] | None = None, prog: str = "optforge-regener
         return 0
     written = 0
     for f in files:
-        changed = generate.write_atomic(args.out / f.path, f.text) or f.path in changed_kernels
-        written += changed
-        print(f"{'wrote    ' if changed else 'unchanged'} {display(args.out / f.path)}")
+        if f.path not in changed:  # the kernels were written above, before the claims' experiments
+            changed[f.path] = generate.write_atomic(args.out / f.path, f.text)
+        written += changed[f.path]
+        print(f"{'wrote    ' if changed[f.path] else 'unchanged'} {display(args.out / f.path)}")
     removed = generate.remove_orphans(files, args.out)
     for path in removed:
         print(f"removed   {display(path)} (no spec produces it any more)")

@@ -22,6 +22,7 @@ target (ties: the smaller learning rate).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Callable
 
@@ -129,6 +130,11 @@ def settings(name: str):
 
 def best(name: str, prob_name: str) -> dict:
     """The best setting of the grid: fewest steps to the target (None when no setting reaches it)."""
+    return dict(_best(name, prob_name))
+
+
+@functools.lru_cache(maxsize=None)
+def _best(name: str, prob_name: str) -> dict:  # several experiments tune the same optimizer on the same problem
     found = None
     for h in settings(name):
         r = run(name, problem(prob_name), **h)
@@ -255,15 +261,11 @@ def early_instability() -> dict:
     out = {}
     for name in ("adamw", "nadam"):
         for p in ("noisy10", "noisy100"):
-            finals = {lr: np.mean([np.mean(run(name, problem(p, s), steps=500, **{"lr": lr})["losses"][-50:])
-                                   for s in SEEDS]) for lr in LR_GRID}
+            losses = {lr: [run(name, problem(p, s), steps=500, lr=lr)["losses"] for s in SEEDS] for lr in LR_GRID}
+            finals = {lr: np.mean([np.mean(run_losses[-50:]) for run_losses in runs]) for lr, runs in losses.items()}
             lr = min(finals, key=lambda k: (finals[k], k))
-            rises = []
-            for s in SEEDS:
-                prob = problem(p, s)
-                f0 = prob.loss(prob.x0)
-                losses = run(name, prob, steps=500, lr=lr)["losses"][:20]
-                rises.append(bool(max(losses) > f0))
+            f0 = [problem(p, s).loss(problem(p, s).x0) for s in SEEDS]
+            rises = [bool(max(run_losses[:20]) > start) for run_losses, start in zip(losses[lr], f0)]
             out[f"{name}/{p}"] = {"lr": lr, "rises_in_first_20_steps": rises}
     return out
 

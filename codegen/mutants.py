@@ -37,7 +37,7 @@ import time
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 import sympy as sp
 
@@ -342,10 +342,12 @@ def kinds_for(site: Site, specs: Sequence[Spec]) -> Kinds | None:
 
 
 # ------------------------------------------------------------------------------------ references
-def simulate(spec: Spec, hypers: dict[str, float], theta0, grad_fn: Callable, steps: int) -> list:
+def simulate(spec: Spec, hypers: dict[str, float] | Sequence[dict[str, float]], theta0, grad_fn: Callable,
+             steps: int) -> list:
     """Run ``spec`` in float64 NumPy from its initial state, straight from its SymPy assignments (no
     generated code): ``grad_fn(x, t)`` is the gradient at ``x`` on step ``t``, evaluated where the spec
-    takes it (NAG: at its look-ahead point).  Returns theta after each step."""
+    takes it (NAG: at its look-ahead point).  Returns theta after each step; for a sequence of
+    hyperparameter settings, one such list per setting (the step is compiled once)."""
     import numpy as np
 
     after = spec.one_step()
@@ -359,16 +361,22 @@ def simulate(spec: Spec, hypers: dict[str, float], theta0, grad_fn: Callable, st
     modules = [{"GradAt": grad_at, "Max": np.maximum, "Min": np.minimum, "sign": np.sign, "Abs": np.abs},
                "numpy"]
     fn = sp.lambdify(args, [after["theta"], *(after[s.name] for s in state)], modules=modules)
-    theta = np.array(theta0, dtype=np.float64)
-    values = [np.full_like(theta, float(s.init)) for s in state]
-    out = []
-    with np.errstate(all="ignore"):
-        for t in range(1, steps + 1):
-            clock["t"] = t
-            theta, *values = (np.broadcast_to(np.asarray(v, dtype=np.float64), theta.shape).copy()
-                              for v in fn(theta, t, *values, *(hypers[h.name] for h in spec.hyperparameters)))
-            out.append(theta.copy())
-    return out
+
+    def trajectory(h):
+        theta = np.array(theta0, dtype=np.float64)
+        values = [np.full_like(theta, float(s.init)) for s in state]
+        out = []
+        with np.errstate(all="ignore"):
+            for t in range(1, steps + 1):
+                clock["t"] = t
+                theta, *values = (np.broadcast_to(np.asarray(v, dtype=np.float64), theta.shape).copy()
+                                  for v in fn(theta, t, *values, *(h[x.name] for x in spec.hyperparameters)))
+                out.append(theta.copy())
+        return out
+
+    if isinstance(hypers, Mapping):
+        return trajectory(hypers)
+    return [trajectory(h) for h in hypers]
 
 
 def _sample_hypers(spec: Spec, seed: int) -> dict[str, float]:
@@ -451,11 +459,12 @@ class References:
 
         def grad_fn(x, t):
             return a * x - 0.4 + 0.3 * np.sin(0.7 * t + np.arange(x.size))
-        for hypers in self.hypers.get(spec.name) or [_sample_hypers(spec, k) for k in range(2)]:
-            try:
-                mine = simulate(spec, hypers, theta0, grad_fn, self.n_steps)
-            except Exception as e:  # noqa: BLE001 - a mutant that cannot even run disagrees
-                return f"{spec.name}: simulating it raised {type(e).__name__}: {e}"
+        settings = self.hypers.get(spec.name) or [_sample_hypers(spec, k) for k in range(2)]
+        try:
+            simulated = simulate(spec, settings, theta0, grad_fn, self.n_steps)
+        except Exception as e:  # noqa: BLE001 - a mutant that cannot even run disagrees
+            return f"{spec.name}: simulating it raised {type(e).__name__}: {e}"
+        for hypers, mine in zip(settings, simulated):
             theirs = fn(theta0.copy(), grad_fn, self.n_steps, dict(hypers))
             for t, (x, y) in enumerate(zip(mine, theirs), 1):
                 y = np.asarray(y, dtype=np.float64)

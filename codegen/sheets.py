@@ -781,21 +781,24 @@ VERDICT_COLOURS = {"proved": "proved", "supported": "proved", "refuted": "refute
 _DECIDED_BY = {"prover": "by the prover", "structure": "read off the specs", "-": "not decidable here, because"}
 
 
+def _claim_row(c: dict, texts: Texts) -> dict:
+    """One claim, printed: the document's words on a Korean sheet, the English rendering on an English
+    one; the verdict and its colour; how it was decided (``by_short``: without the experiment's name)."""
+    how = c["decided_by"]
+    experiment = how.startswith("experiment ")
+    short = texts("by the experiment") if experiment else texts(_DECIDED_BY[how])
+    return dict(id=code(c["id"]), text=escape(c["quote"] if texts.lang == "ko" else c["english"]),
+                optimizers=", ".join(c["optimizers"]), verdict=texts(c["verdict"]),
+                colour=VERDICT_COLOURS[c["verdict"]], by_short=short,
+                by=short + " " + code(how.split(" ", 1)[1]) if experiment else short)
+
+
 def claim_entries(spec: Spec, claims: Sequence[dict] | None, texts: Texts) -> list[dict]:
-    """The claims about ``spec`` (``codegen/claims.py``'s results), printed: the document's words on a
-    Korean sheet, the English rendering on an English one; the verdict, how it was decided, the evidence."""
-    out = []
-    for c in claims or ():
-        if spec.name not in c["optimizers"]:
-            continue
-        how = c["decided_by"]
-        by = (texts("by the experiment") + " " + code(how.split(" ", 1)[1]) if how.startswith("experiment ")
-              else texts(_DECIDED_BY[how]))
-        ko = texts.lang == "ko"
-        out.append(dict(id=code(c["id"]), text=escape(c["quote"] if ko else c["english"]),
-                        verdict=texts(c["verdict"]), colour=VERDICT_COLOURS[c["verdict"]], by=by,
-                        evidence=escape(c.get("evidence_ko", "") if ko else c["evidence"])))
-    return out
+    """The claims about ``spec`` (``codegen/claims.py``'s results), printed with their evidence (in the
+    sheet's language)."""
+    ko = texts.lang == "ko"
+    return [dict(_claim_row(c, texts), evidence=escape(c.get("evidence_ko", "") if ko else c["evidence"]))
+            for c in claims or () if spec.name in c["optimizers"]]
 
 
 def _number(x: float) -> str:
@@ -807,59 +810,63 @@ def _coordinates(points) -> str:
     return " ".join(f"({_number(x)},{_number(y)})" for x, y in points)
 
 
+def _figure(axis: str, options: str, title: str, lines: Sequence[str], texts: Texts) -> str:
+    """A pgfplots figure: ``axis`` (axis, semilogyaxis, loglogaxis) with ``options``, a title in the
+    sheet's language, and its plot lines."""
+    return (rf"\begin{{tikzpicture}}\begin{{{axis}}}[width=0.9\linewidth, {options}, legend pos=north east, "
+            rf"title={{{texts(title)}}}]" + "\n" + "\n".join(lines) + "\n" + rf"\end{{{axis}}}\end{{tikzpicture}}")
+
+
+def _series(style: str, points, label: str | None, texts: Texts) -> str:
+    """One plot line; with a ``label``, its legend entry (else it stays out of the legend)."""
+    if label is None:
+        return rf"\addplot[{style}, forget plot] coordinates {{{_coordinates(points)}}};"
+    return rf"\addplot[{style}] coordinates {{{_coordinates(points)}}};\addlegendentry{{{texts(label)}}}"
+
+
+#: each figure's two optimizers: (key in the experiment's data, colour, legend label)
+_PAIR = {"trajectories": (("momentum", "refuted", "Momentum"), ("nag", "proved", "NAG")),
+         "step_sizes": (("adagrad", "refuted", "AdaGrad"), ("adadelta", "proved", "Adadelta")),
+         "adam": (("adam", "refuted", "Adam"), ("nadam", "proved", "NAdam"))}
+
+
 def trajectory_plot(data: dict, texts: Texts) -> str:
     """Momentum's and NAG's paths on an ill-conditioned quadratic, over its contour lines."""
     lam = data["lambda"]
-    contours = "\n".join(
-        rf"\addplot[quiet, thin, domain=0:360, samples=73, forget plot] ({{{_number(r)}*cos(x)}}, "
-        rf"{{{_number(r / lam[1] ** 0.5)}*sin(x)}});" for r in data["contour_radii"])
-    paths = "\n".join(rf"\addplot[{style}, mark=*, mark size=0.8pt] coordinates {{{_coordinates(data[name])}}};"
-                       rf"\addlegendentry{{{texts(label)}}}"
-                       for name, style, label in (("momentum", "refuted", "Momentum"), ("nag", "proved", "NAG")))
-    return (r"\begin{tikzpicture}\begin{axis}[width=0.9\linewidth, height=0.42\linewidth, axis equal image, "
-            rf"xlabel={{$\theta_1$}}, ylabel={{$\theta_2$}}, legend pos=north east, "
-            rf"title={{{texts('Momentum and NAG on an ill-conditioned quadratic')}}}]" + "\n" + contours + "\n"
-            + paths + "\n" + r"\end{axis}\end{tikzpicture}")
+    contours = [rf"\addplot[quiet, thin, domain=0:360, samples=73, forget plot] ({{{_number(r)}*cos(x)}}, "
+                rf"{{{_number(r / lam[1] ** 0.5)}*sin(x)}});" for r in data["contour_radii"]]
+    paths = [_series(f"{style}, mark=*, mark size=0.8pt", data[name], label, texts)
+             for name, style, label in _PAIR["trajectories"]]
+    return _figure("axis", r"height=0.42\linewidth, axis equal image, xlabel={$\theta_1$}, ylabel={$\theta_2$}",
+                   "Momentum and NAG on an ill-conditioned quadratic", contours + paths, texts)
 
 
 def step_size_plot(data: dict, texts: Texts) -> str:
     """AdaGrad's and Adadelta's step sizes over time (log scale)."""
-    series = "\n".join(rf"\addplot[{style}, thick] coordinates {{{_coordinates(zip(data['steps'], data[name]))}}};"
-                        rf"\addlegendentry{{{texts(label)}}}"
-                        for name, style, label in (("adagrad", "refuted", "AdaGrad"), ("adadelta", "proved", "Adadelta")))
-    return (r"\begin{tikzpicture}\begin{semilogyaxis}[width=0.9\linewidth, height=0.4\linewidth, "
-            rf"xlabel={{{texts('step t')}}}, ylabel={{{texts('mean step size')}}}, legend pos=north east, "
-            rf"title={{{texts('Step sizes on a noisy quadratic')}}}]" + "\n" + series + "\n"
-            + r"\end{semilogyaxis}\end{tikzpicture}")
+    lines = [_series(f"{style}, thick", zip(data["steps"], data[name]), label, texts)
+             for name, style, label in _PAIR["step_sizes"]]
+    return _figure("semilogyaxis", rf"height=0.4\linewidth, xlabel={{{texts('step t')}}}, "
+                   rf"ylabel={{{texts('mean step size')}}}", "Step sizes on a noisy quadratic", lines, texts)
 
 
 def loss_curve_plot(data: dict, texts: Texts) -> str:
     """Adam's and NAdam's loss on a noisy quadratic: the median of 5 seeds, and their range (dashed)."""
     lines = []
-    for name, style, label in (("adam", "refuted", "Adam"), ("nadam", "proved", "NAdam")):
+    for name, style, label in _PAIR["adam"]:
         d = data[name]
-        lines.append(rf"\addplot[{style}, thick] coordinates {{{_coordinates(zip(data['steps'], d['median']))}}};"
-                     rf"\addlegendentry{{{texts(label)}}}")
-        for bound in ("low", "high"):
-            lines.append(rf"\addplot[{style}, thin, dashed, forget plot] coordinates "
-                         rf"{{{_coordinates(zip(data['steps'], d[bound]))}}};")
-    return (r"\begin{tikzpicture}\begin{semilogyaxis}[width=0.9\linewidth, height=0.4\linewidth, "
-            rf"xlabel={{{texts('step t')}}}, ylabel={{{texts('loss')}}}, legend pos=north east, "
-            rf"title={{{texts('Loss on a noisy quadratic: median and range of 5 seeds')}}}]" + "\n"
-            + "\n".join(lines) + "\n" + r"\end{semilogyaxis}\end{tikzpicture}")
+        lines.append(_series(f"{style}, thick", zip(data["steps"], d["median"]), label, texts))
+        lines += [_series(f"{style}, thin, dashed", zip(data["steps"], d[bound]), None, texts) for bound in ("low", "high")]
+    return _figure("semilogyaxis", rf"height=0.4\linewidth, xlabel={{{texts('step t')}}}, ylabel={{{texts('loss')}}}",
+                   "Loss on a noisy quadratic: median and range of 5 seeds", lines, texts)
 
 
 def lr_curve_plot(data: dict, texts: Texts) -> str:
     """Steps to the target against the learning rate, Adam and NAdam (a missing point: never reached)."""
-    lines = []
-    for name, style, label in (("adam", "refuted", "Adam"), ("nadam", "proved", "NAdam")):
-        points = [(lr, n) for lr, n in zip(data["lr"], data[name]) if n is not None]
-        lines.append(rf"\addplot[{style}, thick, mark=*] coordinates {{{_coordinates(points)}}};"
-                     rf"\addlegendentry{{{texts(label)}}}")
-    return (r"\begin{tikzpicture}\begin{loglogaxis}[width=0.9\linewidth, height=0.4\linewidth, "
-            rf"xlabel={{{texts('learning rate')}}}, ylabel={{{texts('steps to the target')}}}, legend pos=north east, "
-            rf"title={{{texts('Learning-rate sensitivity on an ill-conditioned quadratic')}}}]" + "\n"
-            + "\n".join(lines) + "\n" + r"\end{loglogaxis}\end{tikzpicture}")
+    lines = [_series(f"{style}, thick, mark=*", [(lr, n) for lr, n in zip(data["lr"], data[name]) if n is not None],
+                     label, texts) for name, style, label in _PAIR["adam"]]
+    return _figure("loglogaxis", rf"height=0.4\linewidth, xlabel={{{texts('learning rate')}}}, "
+                   rf"ylabel={{{texts('steps to the target')}}}",
+                   "Learning-rate sensitivity on an ill-conditioned quadratic", lines, texts)
 
 
 #: spec -> the figures its sheet shows, from the claims' experiments (experiment name, drawing)
@@ -967,14 +974,7 @@ def grouped(specs: Sequence[Spec]) -> list[tuple[Spec, bool]]:
 
 def claims_table(claims: Mapping | None, texts: Texts) -> list[dict]:
     """Every claim, for the booklet's chapter: the words, the optimizers, the verdict, how decided."""
-    rows = []
-    for c in (claims or {}).get("claims", ()):
-        how = c["decided_by"]
-        rows.append(dict(text=escape(c["quote"] if texts.lang == "ko" else c["english"]), id=code(c["id"]),
-                         optimizers=", ".join(c["optimizers"]), verdict=texts(c["verdict"]),
-                         colour=VERDICT_COLOURS[c["verdict"]],
-                         by=texts("by the experiment") if how.startswith("experiment ") else texts(_DECIDED_BY[how])))
-    return rows
+    return [_claim_row(c, texts) for c in (claims or {}).get("claims", ())]
 
 
 def render_booklet(specs: Iterable[Spec], verdicts: Iterable, lang: str = "en", *, strict: bool = False,

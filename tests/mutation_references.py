@@ -132,20 +132,18 @@ STEPS.setdefault("adamax", _paper_steps(adamax_ref, {"lr": "lr", "b1": "b1", "b2
 STEPS.setdefault("adam_amsgrad", _paper_steps(amsgrad_ref, {"lr": "lr", "b1": "b1", "b2": "b2", "eps": "eps"}))
 
 
-def _with_torch_options(base_steps, spec):
+def _with_torch_options(base_steps):
     """``<base>_torch`` around a base without a torch call: torch's maximize and L2 weight decay change the
     gradient the base sees (torch.optim's documented order: the sign, then ``+ weight_decay * theta``)."""
-    names = {h.name for h in spec.hyperparameters}
-
     def steps_fn(theta0, grad_fn, steps, hypers):
-        sgn, wd = hypers["sgn"], hypers.get("wd", 0.0) if "wd" in names else 0.0
+        sgn, wd = hypers["sgn"], hypers.get("wd", 0.0)
         base = {k: v for k, v in hypers.items() if k not in ("sgn", "wd")}
         return base_steps(theta0, lambda x, t: sgn * grad_fn(x, t) + wd * x, steps, base)
     return steps_fn
 
 
 for _name in ("nadam_torch", "lion_torch"):
-    STEPS[_name] = _with_torch_options(STEPS[_name[: -len("_torch")]], SPECS[_name])
+    STEPS[_name] = _with_torch_options(STEPS[_name[: -len("_torch")]])
 if torch is not None:
     for _name in SPECS:
         if _name not in STEPS and torch_call(_name) is not None:
