@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any, Mapping, NamedTuple
 
-__all__ = ["Form", "ALL_FORMS", "FAMILIES", "OPTION_KEYWORDS", "flag", "form", "numpy_family"]
+__all__ = ["Form", "ALL_FORMS", "FAMILIES", "NEUTRAL", "OPTION_KEYWORDS", "base_of", "flag", "form", "numpy_family"]
 
 
 class Form(NamedTuple):
@@ -40,6 +40,19 @@ ALL_FORMS = {
     "Lion": ("lion_torch",),
 }
 FAMILIES = tuple(ALL_FORMS)
+
+#: The values of the option hyperparameters a form adds to its base (by spec symbol: the gradient's sign
+#: and L2 weight decay) at which the form is its base: each form ``<base>_torch`` carries the proved
+#: property ``<base>_torch_neutral_is_<base>`` (specs/combinators.py, ``torch_options``).  optforge.torch
+#: runs the base's kernel there, which does two fewer operations per element.
+NEUTRAL = {"sgn": 1.0, "wd": 0.0}
+
+
+def base_of(spec_name: str) -> str | None:
+    """The spec a form wraps (``adam`` for ``adam_torch``), None for a spec that is not a form."""
+    if spec_name.endswith("_torch") and any(spec_name in forms for forms in ALL_FORMS.values()):
+        return spec_name[:-len("_torch")]
+    return None
 
 
 def _zero(x: Any) -> bool:

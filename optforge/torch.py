@@ -183,6 +183,36 @@ def _cached_spec(name: str) -> _Spec:
     return _load_spec(name)
 
 
+@functools.lru_cache(maxsize=None)
+def _base_spec(name: str) -> tuple[_Spec, tuple[int, ...], tuple[int, ...]] | None:
+    """For a form (``adam_torch``): its base's spec, the positions of the base's hyperparameters among the
+    form's, and the positions of the ones the form adds; None when ``name`` is not a form or its base
+    keeps its state under other keys."""
+    base_name = _forms.base_of(name)
+    if base_name is None:
+        return None
+    form, base = _cached_spec(name), _cached_spec(base_name)
+    if (base.elements, base.scalar_state) != (form.elements, form.scalar_state):
+        return None
+    names = [h.name for h in form.cls.hyperparameters]
+    kept = tuple(names.index(h.name) for h in base.cls.hyperparameters)
+    added = tuple(k for k, n in enumerate(names) if k not in kept)
+    return base, kept, added
+
+
+def _neutral_base(spec: _Spec, values: tuple[float, ...]) -> tuple[_Spec, tuple[float, ...]]:
+    """``(spec, values)``, or the base's when the options the form adds are at their neutral values
+    (``_forms.NEUTRAL``), where the form is proved equal to its base."""
+    found = _base_spec(spec.name)
+    if found is None:
+        return spec, values
+    base, kept, added = found
+    hypers = spec.cls.hyperparameters
+    if any(values[k] != _forms.NEUTRAL.get(hypers[k].name) for k in added):
+        return spec, values
+    return base, tuple(values[k] for k in kept)
+
+
 def _load_spec(name: str, internal_names: dict[str, str] | None = None) -> _Spec:
     generated = importlib.import_module("optforge.generated")
     if name in generated.OPTIMIZERS:
@@ -450,7 +480,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
                 values.append(spec.cls.check(h.name, _number(raw)))
             except (TypeError, ValueError) as e:
                 raise type(e)(f"{owner}: {where}: {e}") from None
-        return spec, tuple(values)
+        return _neutral_base(spec, tuple(values))
 
     def _check_param(self, p: torch.Tensor, what: str) -> None:
         owner = self._owner

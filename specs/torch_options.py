@@ -2,8 +2,9 @@
 
 Each is :func:`~optforge.specs.combinators.torch_options` applied to its base: the sign of the
 gradient (``maximize``) and, except for the decoupled-decay optimizers, L2 ``weight_decay``, both
-runtime hyperparameters, so their neutral values run the same kernel as any other.  The combinator
-declares the properties that reduce each variant to its base.
+runtime hyperparameters, so changing them compiles nothing.  The combinator declares the properties
+that reduce each variant to its base at the neutral values (sign 1, weight_decay 0); optforge.torch runs
+the base's kernel there (optforge/_forms.py, ``NEUTRAL``).
 """
 
 from . import adam, adamax, adamw, amsgrad, lion, nadam, rmsprop, sgd, torch_sgd, torch_variants

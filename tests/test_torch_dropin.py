@@ -242,7 +242,7 @@ def test_mlp_trajectory_matches_torch_optim(name, default_dtype):
 @pytest.mark.parametrize("default_dtype", [torch.float64], indirect=True)
 def test_large_parameter_uses_the_parallel_kernel(default_dtype):
     from optforge._engine import PARALLEL_MIN_SIZE
-    from optforge.generated import adamw_torch as gen
+    from optforge.generated import adamw as gen  # maximize=False: the base kernel (optforge/_forms.py NEUTRAL)
 
     g = torch.Generator().manual_seed(3)
     p0 = torch.randn(256, 256, generator=g)
@@ -257,7 +257,7 @@ def test_large_parameter_uses_the_parallel_kernel(default_dtype):
             opt.step()
         results.append(p.detach())
     torch.testing.assert_close(results[1], results[0], **F64_TOL)
-    assert any(sig[3].dtype.name == "float64" for sig in gen.adamw_torch_multi_parallel.signatures)
+    assert any(sig[3].dtype.name == "float64" for sig in gen.adamw_multi_parallel.signatures)
 
 
 @pytest.mark.parametrize("default_dtype", [torch.float64], indirect=True)
@@ -319,7 +319,7 @@ def test_inplace_update_bumps_the_autograd_version():
 # ----------------------------------------------------------------------------- schedulers
 @pytest.mark.parametrize("default_dtype", [torch.float64], indirect=True)
 def test_one_cycle_scheduler_changes_lr_and_betas_without_recompiling(default_dtype):
-    from optforge.generated import adamw_torch as gen
+    from optforge.generated import adamw as gen  # maximize=False: the base kernel (optforge/_forms.py NEUTRAL)
 
     out, lrs = [], []
     for make in (lambda ps: torch.optim.AdamW(ps, lr=1e-2, foreach=False), lambda ps: oft.AdamW(ps, lr=1e-2)):
@@ -330,14 +330,14 @@ def test_one_cycle_scheduler_changes_lr_and_betas_without_recompiling(default_dt
         for s in range(STEPS):
             train(model, opt, 1, start=s)
             if s == 0:
-                signatures = list(gen.adamw_torch_serial.signatures)
+                signatures = list(gen.adamw_multi_serial.signatures)
             seen.append((opt.param_groups[0]["lr"], opt.param_groups[0]["betas"][0]))
             sched.step()
         out.append(model)
         lrs.append(seen)
     assert len({lr for lr, _ in lrs[1]}) > 100 and len({b for _, b in lrs[1]}) > 100
     assert lrs[0] == lrs[1]
-    assert list(gen.adamw_torch_serial.signatures) == signatures  # a new lr or beta is an argument, not a compile
+    assert list(gen.adamw_multi_serial.signatures) == signatures  # a new lr or beta is an argument, not a compile
     assert_params_close(params_of(out[1]), params_of(out[0]), **F64_TOL)
 
 
@@ -573,13 +573,13 @@ def test_non_contiguous_parameters_are_updated_in_place_as_torch_does(view):
 _PRELOAD_CHILD = """
 import json, torch, optforge.torch as oft
 from optforge import _engine as _runtime
-from optforge.generated import adamw_torch as adamw
+from optforge.generated import adamw  # maximize=False: the base kernel
 big = torch.nn.Parameter(torch.zeros(1 << 16)); small = torch.nn.Parameter(torch.zeros(10, dtype=torch.float64))
 opt = oft.AdamW([big, small], lr=0.1)
 threads = set(_runtime.PRELOADS.values())
 for t in threads:
     t.join(120)
-kernels = (adamw.adamw_torch_multi_serial, adamw.adamw_torch_multi_parallel)
+kernels = (adamw.adamw_multi_serial, adamw.adamw_multi_parallel)
 before = [len(k.overloads) for k in kernels]
 big.grad = torch.ones_like(big); small.grad = torch.ones_like(small)
 opt.step()

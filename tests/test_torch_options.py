@@ -166,14 +166,51 @@ def test_the_kernel_is_the_same_for_every_weight_decay_and_sign():
     from optforge.generated import adam_torch
 
     p = torch.nn.Parameter(torch.ones(8))
-    opt = oft.Adam([p], lr=1e-2)
+    opt = oft.Adam([p], lr=1e-2, weight_decay=1e-3)
     p.grad = torch.ones(8)
     opt.step()
     compiled = {k: len(f.overloads) for k, f in vars(adam_torch).items() if hasattr(f, "overloads")}
+    assert any(compiled.values())
     for wd, maximize in ((1e-2, False), (0.0, True), (0.3, True)):
         opt.param_groups[0].update(weight_decay=wd, maximize=maximize)
         opt.step()
     assert {k: len(f.overloads) for k, f in vars(adam_torch).items() if hasattr(f, "overloads")} == compiled
+
+
+@pytest.mark.parametrize("name", ["Adam", "SGD", "Adagrad", "AdamW", "NAdamScheduled", "Lion"])
+def test_neutral_options_run_the_base_kernel_and_switching_follows_torch(name):
+    """At weight_decay=0 and maximize=False a form is its base (a proved property), so optforge.torch runs
+    the base's kernel, with two fewer operations per element; a group that switches options between steps
+    changes kernel and still follows torch.optim in float64."""
+    from optforge import _forms
+
+    kwargs = {"momentum": 0.9} if name == "SGD" else {}
+    torch_cls = {"Lion": None, "NAdamScheduled": torch.optim.NAdam}.get(name, getattr(torch.optim, name, None))
+    g = torch.Generator().manual_seed(5)
+    p0 = torch.randn(40, dtype=torch.float64, generator=g)
+    grads = [torch.randn(40, dtype=torch.float64, generator=g) for _ in range(6)]
+    ours = torch.nn.Parameter(p0.clone())
+    opt = getattr(oft, name)([ours], lr=1e-2, **kwargs)
+    spec, _ = opt._resolve(opt.param_groups[0], "")
+    assert _forms.base_of(spec.name) is None and not spec.name.endswith("_torch"), spec.name
+    decay_key = "weight_decay" if name not in ("AdamW", "Lion") else None  # theirs is decoupled: its own
+    opt.param_groups[0]["maximize"] = True
+    assert opt._resolve(opt.param_groups[0], "")[0].name == f"{spec.name}_torch"
+    if torch_cls is None:
+        return
+    theirs = torch.nn.Parameter(p0.clone())
+    topt = torch_cls([theirs], lr=1e-2, foreach=False, **kwargs)
+    opt.param_groups[0]["maximize"] = False
+    settings = [(0.0, False), (0.1, False), (0.0, False), (0.0, True), (0.0, False), (0.2, True)]
+    for gr, (wd, maximize) in zip(grads, settings):
+        for o in (opt, topt):
+            o.param_groups[0]["maximize"] = maximize
+            if decay_key:
+                o.param_groups[0][decay_key] = wd
+        ours.grad, theirs.grad = gr.clone(), gr.clone()
+        opt.step()
+        topt.step()
+        torch.testing.assert_close(ours.detach(), theirs.detach(), **F64_TOL)
 
 
 def test_sgd_dampening_follows_torch_across_a_checkpoint_and_set_to_none():
