@@ -5,7 +5,7 @@ math or code, such as ``theta - mu v``); any other English text is printed escap
 ``KO``: the Korean text of every heading and of every text a spec shows (titles, descriptions,
 meanings, framework notes, property statements), in the source document's terminology
 (학습률, 감쇠율, 그래디언트, 모멘텀, 1차 모멘트, 편향 보정, 가중치 감쇠 계수, 미리 보기 ...).
-A text that changes in a spec must change here too; ``tests/test_sheets.py`` fails on a
+A text that changes in a spec must change here too; ``tests/sheets/test_sheets.py`` fails on a
 missing or a stale entry.
 """
 

@@ -4,12 +4,12 @@
 
 (``codegen/mutants.py``, class ``References``, says what each name means.)  Nothing here is read from
 the specs' formulas: the steps come from the hand-written NumPy references (``tests/references.py``,
-``tests/test_reference_new_algorithms.py``) and from ``torch.optim`` in float64; the defaults from
+the papers' Adamax, AMSGrad and Lion in the same file) and from ``torch.optim`` in float64; the defaults from
 torch's signatures and the document's stated values (``docs/algorithms.md``); the accepted values
 from torch's constructors.  The specs are read only for names (which hyperparameters a spec has, and
 the torch keyword each maps to, ``TorchEquivalent``), never for what they compute.
 
-``tests/test_defaults.py`` checks the specs against the same ``DEFAULTS``, and
+``tests/spec/test_defaults.py`` checks the specs against the same ``DEFAULTS``, and
 ``tests/codegen/test_mutants.py`` checks that the unmutated specs agree with all of it.
 """
 
@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 import references as R
-from test_reference_new_algorithms import adamax_ref, amsgrad_ref, lion_ref
+from references import adamax_ref, amsgrad_ref, lion_ref
 
 try:
     import torch

@@ -243,3 +243,45 @@ def constant_mu_psi() -> float:
     """A finite psi for which mu_t == b1 exactly in float64 for every t >= 1
     (docs/semantics.md §1.7: 0.5*0.96**psi < 2**-54, about psi >= 900)."""
     return math.ceil(math.log(2.0**-54 / 0.5) / math.log(0.96)) + 1.0
+
+
+# --- Adamax, AMSGrad and Lion over many steps (tests/runtime/test_reference_new_algorithms.py and the
+# --- mutation references use them) ---------------------------------------------------------------
+def objective_grad(x, t):
+    """A gradient that depends on the parameters: g = a x - c + noise_t (deterministic)."""
+    a = 1.0 + 0.5 * np.cos(np.arange(x.size, dtype=np.float64)).reshape(x.shape)
+    noise = 0.1 * np.sin(0.37 * t + np.arange(x.size, dtype=np.float64)).reshape(x.shape)
+    return np.asarray(a * x - 0.5 + noise)
+
+
+# --- NumPy references, written from the papers (Kingma & Ba sec. 7.1; Reddi et al. with
+# --- PyTorch's amsgrad convention; Chen et al. 2023 Algorithm 2) -----------------------
+def adamax_ref(x, steps, lr, b1, b2, eps, grad=None):
+    m, u = np.zeros_like(x), np.zeros_like(x)
+    for t in range(1, steps + 1):
+        g = (grad or objective_grad)(x, t)
+        m = b1 * m + (1 - b1) * g
+        u = np.maximum(b2 * u, np.abs(g) + eps)
+        x = x - (lr / (1 - b1**t)) * m / u
+    return x, {"m": m, "u": u}
+
+
+def amsgrad_ref(x, steps, lr, b1, b2, eps, wd=0.0, grad=None):
+    m, v, vmax = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
+    for t in range(1, steps + 1):
+        g = (grad or objective_grad)(x, t)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        vmax = np.maximum(vmax, v)
+        x = x - lr * wd * x - lr * (m / (1 - b1**t)) / (np.sqrt(vmax / (1 - b2**t)) + eps)
+    return x, {"m": m, "v": v, "vmax": vmax}
+
+
+def lion_ref(x, steps, lr, b1, b2, wd, grad=None):
+    m = np.zeros_like(x)
+    for t in range(1, steps + 1):
+        g = (grad or objective_grad)(x, t)
+        c = b1 * m + (1 - b1) * g
+        x = x - lr * (np.sign(c) + wd * x)
+        m = b2 * m + (1 - b2) * g
+    return x, {"m": m}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT  # noqa: E402
 COMMANDS = ("check", "regenerate", "sheets", "spec", "bench")
 HEAVY = ("sympy", "jinja2", "numba", "optforge.codegen", "optforge.specs")
 

@@ -17,7 +17,7 @@ import pytest
 from optforge.codegen import prover
 from optforge.specs import language
 
-ROOT = Path(__file__).resolve().parents[1]
+from conftest import ROOT  # noqa: E402
 DOCS = ROOT / "docs"
 SUFFIXES = {".py", ".j2", ".md"}
 SKIP_DIRS = {".git", "generated", "__pycache__", ".pytest_cache", ".hypothesis", "build", "dist"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT  # noqa: E402
 README = ROOT / "README.md"
 INSTALL_TEX = "bash scripts/install-test-deps.sh"
 

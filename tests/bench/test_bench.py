@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import ROOT  # noqa: E402
 if str(ROOT) not in sys.path:  # bench/ is a tool of the checkout, not an installed package
     sys.path.insert(0, str(ROOT))
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from optforge.codegen import cli, mutants
+from conftest import MUTATION_REFERENCES  # noqa: E402
 
 USER_SPEC = textwrap.dedent('''
     import sympy as sp
@@ -146,7 +147,7 @@ def test_references_that_contradict_the_unmutated_spec_are_refused(tmp_path, out
 
 
 def test_a_builtin_sample_runs_through_the_command(capsys):
-    refs = Path(__file__).resolve().parents[1] / "mutation_references.py"
+    refs = MUTATION_REFERENCES
     code = cli.check_main(["--mutants", "--spec", "sgd", "--jobs", "2", "--references", str(refs)])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -158,7 +159,7 @@ def test_a_builtin_sample_runs_through_the_command(capsys):
 
 
 def test_the_builtin_references_describe_every_unmutated_spec():
-    refs = mutants.References.load(Path(__file__).resolve().parents[1] / "mutation_references.py")
+    refs = mutants.References.load(MUTATION_REFERENCES)
     original = mutants.build(mutants._builtin_loader)
     covered = [s for s in original.specs if refs.covers(s.name)]
     assert [d for d in map(refs.disagreement, covered) if d] == []

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from optforge.codegen import mutants
+from conftest import MUTATION_REFERENCES  # noqa: E402
 
-REFERENCES = Path(__file__).resolve().parents[1] / "mutation_references.py"
+REFERENCES = MUTATION_REFERENCES
 
 
 @pytest.fixture(scope="module")

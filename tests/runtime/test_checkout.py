@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import ROOT  # noqa: E402
 
 
 def test_importing_an_uninstalled_checkout_says_what_to_run():

@@ -8,49 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optforge import Adamax, AdamAMSGrad, AdamWAMSGrad, Lion
+from references import adamax_ref, amsgrad_ref, lion_ref, objective_grad  # noqa: F401
 
 STEPS = 1000
 SHAPES = [(), (0,), (1,), (7,), (33, 3), (1000,)]
-
-
-def objective_grad(x, t):
-    """A gradient that depends on the parameters: g = a x - c + noise_t (deterministic)."""
-    a = 1.0 + 0.5 * np.cos(np.arange(x.size, dtype=np.float64)).reshape(x.shape)
-    noise = 0.1 * np.sin(0.37 * t + np.arange(x.size, dtype=np.float64)).reshape(x.shape)
-    return np.asarray(a * x - 0.5 + noise)
-
-
-# --- NumPy references, written from the papers (Kingma & Ba sec. 7.1; Reddi et al. with
-# --- PyTorch's amsgrad convention; Chen et al. 2023 Algorithm 2) -----------------------
-def adamax_ref(x, steps, lr, b1, b2, eps, grad=None):
-    m, u = np.zeros_like(x), np.zeros_like(x)
-    for t in range(1, steps + 1):
-        g = (grad or objective_grad)(x, t)
-        m = b1 * m + (1 - b1) * g
-        u = np.maximum(b2 * u, np.abs(g) + eps)
-        x = x - (lr / (1 - b1**t)) * m / u
-    return x, {"m": m, "u": u}
-
-
-def amsgrad_ref(x, steps, lr, b1, b2, eps, wd=0.0, grad=None):
-    m, v, vmax = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
-    for t in range(1, steps + 1):
-        g = (grad or objective_grad)(x, t)
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g * g
-        vmax = np.maximum(vmax, v)
-        x = x - lr * wd * x - lr * (m / (1 - b1**t)) / (np.sqrt(vmax / (1 - b2**t)) + eps)
-    return x, {"m": m, "v": v, "vmax": vmax}
-
-
-def lion_ref(x, steps, lr, b1, b2, wd, grad=None):
-    m = np.zeros_like(x)
-    for t in range(1, steps + 1):
-        g = (grad or objective_grad)(x, t)
-        c = b1 * m + (1 - b1) * g
-        x = x - lr * (np.sign(c) + wd * x)
-        m = b2 * m + (1 - b2) * g
-    return x, {"m": m}
 
 
 def run_optforge(cls, x0, steps, dtype, **kw):

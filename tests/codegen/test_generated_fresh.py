@@ -7,7 +7,7 @@ from pathlib import Path
 from optforge.codegen import generate
 from optforge.specs import SPECS
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT  # noqa: E402
 
 
 def test_generated_matches_specs():

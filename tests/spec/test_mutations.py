@@ -14,7 +14,8 @@ import pytest
 from optforge.codegen import prover
 from optforge.specs.language import SpecError
 
-SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+from conftest import ROOT  # noqa: E402
+SPECS_DIR = ROOT / "specs"
 
 MUTATIONS = {
     "bias correction power off by one": ("adam.py", "Assign(bc1, 1 - b1.symbol**T,", "Assign(bc1, 1 - b1.symbol**(T + 1),"),

@@ -1,6 +1,6 @@
-"""One rank of the two-process DistributedDataParallel run in tests/test_torch_dropin.py (test_ddp_two_ranks).
+"""One rank of the two-process DistributedDataParallel run in tests/torch_frontend/test_torch_dropin.py (test_ddp_two_ranks).
 
-    MASTER_ADDR=127.0.0.1 MASTER_PORT=<port> python tests/_ddp_worker.py RANK WORLD_SIZE OUT_DIR [zero]
+    MASTER_ADDR=127.0.0.1 MASTER_PORT=<port> python tests/torch_frontend/_ddp_worker.py RANK WORLD_SIZE OUT_DIR [zero]
 
 Trains the same small MLP twice under DDP (gloo backend, float64), once with optforge.torch.AdamW and once
 with torch.optim.AdamW, each rank on its own shard of a synthetic regression set, and saves the final

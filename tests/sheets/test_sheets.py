@@ -16,7 +16,7 @@ from optforge.codegen import generate, prover, sheet_texts, sheets
 from optforge.specs import PROPERTIES, SPECS
 from optforge.specs.language import GRAD, THETA, Assign, Spec, State
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT  # noqa: E402
 
 
 @pytest.fixture(scope="module")

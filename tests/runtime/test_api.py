@@ -58,7 +58,7 @@ def test_betas_must_be_a_pair():
 ])
 def test_a_keyword_no_form_takes_says_what_to_use(cls, kwargs, expected):
     # torch.optim's options (weight_decay, amsgrad, nesterov, lr of Adadelta...) choose a form instead:
-    # tests/test_numpy_torch_options.py
+    # tests/runtime/test_numpy_torch_options.py
     with pytest.raises(TypeError) as info:
         getattr(optforge, cls)([make()], **kwargs)
     for text in expected:

@@ -804,7 +804,7 @@ def _free_port():
 
 
 def _two_ranks(tmp_path, *mode):
-    """Run tests/_ddp_worker.py as two gloo ranks; each rank's saved results."""
+    """Run tests/torch_frontend/_ddp_worker.py as two gloo ranks; each rank's saved results."""
     env = dict(os.environ, MASTER_ADDR="127.0.0.1", MASTER_PORT=str(_free_port()), GLOO_SOCKET_IFNAME="lo",
                OMP_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
     procs = [subprocess.Popen([sys.executable, str(HERE / "_ddp_worker.py"), str(rank), "2", str(tmp_path), *mode],
