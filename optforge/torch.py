@@ -114,6 +114,7 @@ from __future__ import annotations
 import copy
 import functools
 import importlib
+import itertools
 from collections import OrderedDict
 import math
 import operator
@@ -134,6 +135,9 @@ __all__ = ["SGD", "Momentum", "NAG", "Adagrad", "Adadelta", "RMSprop", "Adam", "
 SUPPORTED_DTYPES = (torch.float32, torch.float64, torch.complex64, torch.complex128, torch.float16, torch.bfloat16)
 #: stepped in float32 and rounded back to their dtype each step, as torch's fused CPU kernels do
 _HALF = (torch.float16, torch.bfloat16)
+#: torch's C methods, mapped over a group's tensors each step
+_DATA_PTR, _NUMEL, _IS_CONTIGUOUS = torch.Tensor.data_ptr, torch.Tensor.numel, torch.Tensor.is_contiguous
+_GRAD = operator.attrgetter("grad")
 # The kernels' element dtype: a complex tensor is stepped as its real view (torch.view_as_real), pairs of
 # reals, as torch.optim's own algorithms treat complex parameters.
 _NUMPY_DTYPES = {torch.float32: np.dtype(np.float32), torch.float64: np.dtype(np.float64),
@@ -310,7 +314,7 @@ class _Bucket:
     per key, so a step updates them all in one operation."""
 
     __slots__ = ("params", "index", "table", "step_buffer", "scalar_buffers", "t", "scalar_in",
-                 "param_ptrs", "param_sizes")
+                 "param_ptrs", "param_sizes", "whole")
 
     def __init__(self, params, index, table, step_buffer, scalar_buffers, t, scalar_in):
         self.params, self.index, self.table = params, index, table
@@ -318,6 +322,7 @@ class _Bucket:
         self.t, self.scalar_in = t, scalar_in
         self.param_ptrs = [p.data_ptr() for p in params]
         self.param_sizes = [p.numel() for p in params]
+        self.whole = False  # whether the bucket is its whole group, in order (set by the plan)
 
 
 class _GroupPlan:
@@ -337,22 +342,22 @@ class _GroupPlan:
             return False
         if len(params) != len(self.params) or not all(map(operator.is_, params, self.params)):
             return False
-        if [g is not None for g in grads] != self.present:
+        if list(map(operator.is_not, grads, itertools.repeat(None))) != self.present:
             return False
         same_grads = len(grads) == len(self.grads) and all(map(operator.is_, grads, self.grads))
         for b in self.buckets:
             ps = b.params
-            if [p.data_ptr() for p in ps] != b.param_ptrs or [p.numel() for p in ps] != b.param_sizes:
+            # map over torch's C methods: no Python frame per tensor (about 0.1 us each, not 0.2)
+            if (list(map(_DATA_PTR, ps)) != b.param_ptrs or list(map(_NUMEL, ps)) != b.param_sizes
+                    or not all(map(_IS_CONTIGUOUS, ps))):
                 return False
-            if not all(p.is_contiguous() for p in ps):
-                return False
-            gs = [grads[i] for i in b.index]
+            gs = grads if b.whole else [grads[i] for i in b.index]
             if not same_grads:
                 dtype = b.params[0].dtype
                 for g in gs:  # torch's .grad setter already enforces the parameter's shape and device
                     if g.layout is not torch.strided or g.dtype is not dtype or not g.is_contiguous():
                         return False
-            b.table.gptr[:] = [g.data_ptr() for g in gs]
+            b.table.gptr[:] = list(map(_DATA_PTR, gs))
         self.grads = grads
         return True
 
@@ -633,6 +638,8 @@ class _KernelOptimizer(torch.optim.Optimizer):
             bucket.table.gptr[:] = [read(items[k][1]).data_ptr() for k in ks]
             buckets.append(bucket)
         params = list(group["params"])
+        if len(buckets) == 1 and buckets[0].index == list(range(len(params))):
+            buckets[0].whole = True
         plan = _GroupPlan(spec, params, [p.grad is not None for p in params], self.state, buckets)
         plan.staged, plan.keep = staged, keep
         if staged or keep:
@@ -682,13 +689,15 @@ class _KernelOptimizer(torch.optim.Optimizer):
         """``_resolve`` of a group, reused while every value in the group is the very object it was (a
         scheduler that writes ``group["lr"]`` makes a new float, so it is checked again); lists, dicts
         and tensors are checked every step."""
-        values = [v for k, v in group.items() if k != "params"]
+        values = list(group.values())  # "params" too: a new list is resolved again, which is harmless
         cached = self._resolved.get(gi)
-        if (cached is not None and len(values) == len(cached[0]) and all(map(operator.is_, values, cached[0]))
-                and not any(isinstance(v, (list, dict, torch.Tensor)) for v in values)):
+        if (cached is not None and cached[2] and len(values) == len(cached[0])
+                and all(map(operator.is_, values, cached[0]))):
             return cached[1]
         resolved = self._resolve(group, f"param_groups[{gi}]")
-        self._resolved[gi] = (values, resolved)
+        # the very same objects are the same values unless one can change in place
+        reusable = not any(isinstance(v, (list, dict, torch.Tensor)) for k, v in group.items() if k != "params")
+        self._resolved[gi] = (values, resolved, reusable)
         return resolved
 
     def _step(self, closure: Callable[[], Any] | None = None):
@@ -700,7 +709,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
         todo = []
         for gi, group in enumerate(self.param_groups):  # everything is validated before anything changes
             params = group["params"]
-            grads = [p.grad for p in params]
+            grads = list(map(_GRAD, params))
             plan = plans.get(gi)
             spec, values = self._resolve_group(gi, group)
             if plan is None or not plan.holds(spec, params, grads, self.state):
