@@ -137,7 +137,7 @@ SUPPORTED_DTYPES = (torch.float32, torch.float64, torch.complex64, torch.complex
 _HALF = (torch.float16, torch.bfloat16)
 #: torch's C methods, mapped over a group's tensors each step
 _DATA_PTR, _NUMEL, _IS_CONTIGUOUS = torch.Tensor.data_ptr, torch.Tensor.numel, torch.Tensor.is_contiguous
-_GRAD = operator.attrgetter("grad")
+_GRAD, _DTYPE, _LAYOUT = (operator.attrgetter(a) for a in ("grad", "dtype", "layout"))
 # The kernels' element dtype: a complex tensor is stepped as its real view (torch.view_as_real), pairs of
 # reals, as torch.optim's own algorithms treat complex parameters.
 _NUMPY_DTYPES = {torch.float32: np.dtype(np.float32), torch.float64: np.dtype(np.float64),
@@ -314,15 +314,43 @@ class _Bucket:
     per key, so a step updates them all in one operation."""
 
     __slots__ = ("params", "index", "table", "step_buffer", "scalar_buffers", "t", "scalar_in",
-                 "param_ptrs", "param_sizes", "whole")
+                 "param_ptrs", "param_sizes", "grad_ptrs", "whole", "dtype", "scalars", "run", "step_view")
 
-    def __init__(self, params, index, table, step_buffer, scalar_buffers, t, scalar_in):
+    def __init__(self, spec, params, index, table, step_buffer, scalar_buffers, t, scalar_in):
         self.params, self.index, self.table = params, index, table
         self.step_buffer, self.scalar_buffers = step_buffer, scalar_buffers
         self.t, self.scalar_in = t, scalar_in
         self.param_ptrs = [p.data_ptr() for p in params]
         self.param_sizes = [p.numel() for p in params]
+        self.grad_ptrs: list[int] = []  # what table.gptr holds (set by the plan, then by holds)
         self.whole = False  # whether the bucket is its whole group, in order (set by the plan)
+        self.dtype = params[0].dtype
+        # what each step calls, bound once: the spec's scalar function and the table's kernel
+        self.scalars = spec.scalars
+        self.run = functools.partial(table.kernel(spec.cls), table.tensors, table.gptr, table.slices, table.like)
+        # the step counts written through a NumPy view of their buffer (a third of torch's fill_ here)
+        self.step_view = _numpy_view(step_buffer)
+
+    def advance(self, values: tuple[float, ...]) -> None:
+        """One step of the bucket's tensors (``table.gptr`` filled): the kernel, then the step counts
+        and scalar state that torch's ``state`` shows."""
+        t = self.t + 1
+        kernel_args, scalar_out = self.scalars(t, *values, *self.scalar_in)
+        self.run(*kernel_args)
+        self.t, self.scalar_in = t, tuple(scalar_out)
+        if self.step_view is not None:
+            self.step_view.fill(t)
+        elif self.step_buffer is not None:
+            self.step_buffer.fill_(t)
+        for buffer, x in zip(self.scalar_buffers, scalar_out):
+            buffer.fill_(x)
+
+
+def _numpy_view(buffer: torch.Tensor | None) -> np.ndarray | None:
+    """A NumPy array sharing ``buffer``'s memory, or None (no buffer, or a dtype NumPy lacks)."""
+    if buffer is None or buffer.dtype not in (torch.float32, torch.float64, torch.int64, torch.int32):
+        return None
+    return buffer.numpy()
 
 
 class _GroupPlan:
@@ -331,6 +359,7 @@ class _GroupPlan:
 
     def __init__(self, spec: _Spec, params: list, present: list, state_obj, buckets: list[_Bucket]):
         self.spec, self.params, self.present, self.state_obj, self.buckets = spec, params, present, state_obj, buckets
+        self.all_present = all(present)
         self.valid = True
         self.grads: list = []
         self.staged: list = []
@@ -342,22 +371,28 @@ class _GroupPlan:
             return False
         if len(params) != len(self.params) or not all(map(operator.is_, params, self.params)):
             return False
-        if list(map(operator.is_not, grads, itertools.repeat(None))) != self.present:
+        if self.all_present:
+            if not all(map(operator.is_not, grads, itertools.repeat(None))):
+                return False
+        elif list(map(operator.is_not, grads, itertools.repeat(None))) != self.present:
             return False
         same_grads = len(grads) == len(self.grads) and all(map(operator.is_, grads, self.grads))
         for b in self.buckets:
             ps = b.params
-            # map over torch's C methods: no Python frame per tensor (about 0.1 us each, not 0.2)
+            # map over torch's C methods and attributes: no Python frame per tensor
             if (list(map(_DATA_PTR, ps)) != b.param_ptrs or list(map(_NUMEL, ps)) != b.param_sizes
                     or not all(map(_IS_CONTIGUOUS, ps))):
                 return False
             gs = grads if b.whole else [grads[i] for i in b.index]
-            if not same_grads:
-                dtype = b.params[0].dtype
-                for g in gs:  # torch's .grad setter already enforces the parameter's shape and device
-                    if g.layout is not torch.strided or g.dtype is not dtype or not g.is_contiguous():
-                        return False
-            b.table.gptr[:] = list(map(_DATA_PTR, gs))
+            # torch's .grad setter already enforces the parameter's shape and device, not dtype
+            # (``p.grad.data = ...``), layout or strides
+            if not same_grads and (not all(map(operator.is_, map(_DTYPE, gs), itertools.repeat(b.dtype)))
+                                   or not all(map(operator.is_, map(_LAYOUT, gs), itertools.repeat(torch.strided)))
+                                   or not all(map(_IS_CONTIGUOUS, gs))):
+                return False
+            ptrs = list(map(_DATA_PTR, gs))
+            if ptrs != b.grad_ptrs:  # a freed gradient's memory is often handed to the next one
+                b.table.gptr[:] = b.grad_ptrs = ptrs
         self.grads = grads
         return True
 
@@ -634,8 +669,8 @@ class _KernelOptimizer(torch.optim.Optimizer):
                           [[stage(st[key]).data_ptr() for key, _ in spec.elements] for st in states])
             step_buffer = self._shared_scalars(states, "step", t) if self._has_step else None
             scalar_buffers = [self._shared_scalars(states, key, x) for (key, _), x in zip(spec.scalar_state, scalar_in)]
-            bucket = _Bucket(ps, [positions[k] for k in ks], table, step_buffer, scalar_buffers, t, scalar_in)
-            bucket.table.gptr[:] = [read(items[k][1]).data_ptr() for k in ks]
+            bucket = _Bucket(spec, ps, [positions[k] for k in ks], table, step_buffer, scalar_buffers, t, scalar_in)
+            bucket.table.gptr[:] = bucket.grad_ptrs = [read(items[k][1]).data_ptr() for k in ks]
             buckets.append(bucket)
         params = list(group["params"])
         if len(buckets) == 1 and buckets[0].index == list(range(len(params))):
@@ -671,18 +706,22 @@ class _KernelOptimizer(torch.optim.Optimizer):
     step.hooked = True  # torch.optim.Optimizer wraps a step that is not marked so: this one does it itself
 
     def _hooked_step(self, args: tuple, kwargs: dict):
-        for pre_hook in (*_optimizer._global_optimizer_pre_hooks.values(), *self._optimizer_step_pre_hooks.values()):
-            result = pre_hook(self, args, kwargs)
-            if result is not None:
-                if isinstance(result, tuple) and len(result) == 2:
-                    args, kwargs = result
-                else:
-                    raise RuntimeError(f"{self.step} must return None or a tuple of (new_args, new_kwargs), but got "
-                                       f"{result}.")
+        if _optimizer._global_optimizer_pre_hooks or self._optimizer_step_pre_hooks:
+            for pre_hook in (*_optimizer._global_optimizer_pre_hooks.values(),
+                             *self._optimizer_step_pre_hooks.values()):
+                result = pre_hook(self, args, kwargs)
+                if result is not None:
+                    if isinstance(result, tuple) and len(result) == 2:
+                        args, kwargs = result
+                    else:
+                        raise RuntimeError(f"{self.step} must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {result}.")
         out = self._step(*args, **kwargs)
         self._optimizer_step_code()
-        for post_hook in (*self._optimizer_step_post_hooks.values(), *_optimizer._global_optimizer_post_hooks.values()):
-            post_hook(self, args, kwargs)
+        if self._optimizer_step_post_hooks or _optimizer._global_optimizer_post_hooks:
+            for post_hook in (*self._optimizer_step_post_hooks.values(),
+                              *_optimizer._global_optimizer_post_hooks.values()):
+                post_hook(self, args, kwargs)
         return out
 
     def _resolve_group(self, gi: int, group: dict) -> tuple[_Spec, tuple[float, ...]]:
@@ -726,14 +765,7 @@ class _KernelOptimizer(torch.optim.Optimizer):
                 if any(g is not p.grad for p, g in items):
                     plan.valid = False  # the copies are this step's: the next step checks everything again
             for b in plan.buckets:
-                t = b.t + 1
-                kernel_args, scalar_out = spec.scalars(t, *values, *b.scalar_in)
-                b.table.run(spec.cls, kernel_args)
-                b.t, b.scalar_in = t, tuple(scalar_out)
-                if b.step_buffer is not None:
-                    b.step_buffer.fill_(t)
-                for buffer, x in zip(b.scalar_buffers, scalar_out):
-                    buffer.fill_(x)
+                b.advance(values)
                 updated.extend(b.params)
             if plan.staged:
                 with torch.no_grad():
