@@ -120,6 +120,12 @@ def rows(cases: list[Case]) -> list[dict[str, Any]]:
     return out
 
 
+def _against(x: float, sign: str, limit: float) -> str:
+    """``x`` against its limit, with a third decimal where two would print a miss as the limit itself."""
+    digits = 3 if f"{x:.2f}" == f"{limit:.2f}" else 2
+    return f"{x:.{digits}f} ({sign} {limit:.2f})"
+
+
 def verdicts(table: list[dict[str, Any]], unreliable: bool) -> list[tuple[str, str, str]]:
     T = targets
 
@@ -132,13 +138,13 @@ def verdicts(table: list[dict[str, Any]], unreliable: bool) -> list[tuple[str, s
         limit = T.DROPIN_VS_TORCH.get(r["case"])
         if limit is not None and r["vs_torch"] is not None:
             out.append((f"{who}: optforge.torch ÷ {r['torch_ref']}", v(r["vs_torch"] <= limit),
-                        f"{r['vs_torch']:.2f} (≤ {limit:.2f})"))
+                        _against(r["vs_torch"], "≤", limit)))
         if r["vs_numpy_api"] is not None:
             out.append((f"{who}: optforge.torch ÷ opt.step(grads)", v(r["vs_numpy_api"] <= T.DROPIN_VS_NUMPY_API),
-                        f"{r['vs_numpy_api']:.2f} (≤ {T.DROPIN_VS_NUMPY_API:.2f})"))
+                        _against(r["vs_numpy_api"], "≤", T.DROPIN_VS_NUMPY_API)))
         if r["vs_deepspeed"] is not None:
             out.append((f"{who}: optforge.torch ÷ DeepSpeed", v(r["vs_deepspeed"] < T.DROPIN_VS_DEEPSPEED),
-                        f"{r['vs_deepspeed']:.2f} (< {T.DROPIN_VS_DEEPSPEED:.2f})"))
+                        _against(r["vs_deepspeed"], "<", T.DROPIN_VS_DEEPSPEED)))
     return out
 
 

@@ -127,6 +127,15 @@ def test_dropin_verdicts_use_the_thresholds_and_none_when_unreliable():
     assert {v for _, v, _ in dropin.verdicts(rows, unreliable=True)} == {report.UNRELIABLE}
 
 
+def test_a_dropin_miss_never_prints_as_its_limit():
+    rows = [dict(optimizer="adam", case="transformer (100)", torch_ref="torch fused", vs_torch=0.9504,
+                 vs_numpy_api=1.1049, vs_deepspeed=0.8)]
+    got = {name: (v, text) for name, v, text in dropin.verdicts(rows, unreliable=False)}
+    assert got["Adam transformer (100): optforge.torch ÷ opt.step(grads)"] == ("NOT met", "1.105 (≤ 1.10)")
+    assert got["Adam transformer (100): optforge.torch ÷ torch fused"] == ("NOT met", "0.950 (≤ 0.95)")
+    assert got["Adam transformer (100): optforge.torch ÷ DeepSpeed"] == ("met", "0.80 (< 1.00)")
+
+
 def test_a_busy_machine_makes_the_figures_unreliable():
     quiet, busy = Disturbance([0.0, 0.1, 0.3]), Disturbance([0.9, 1.0, 0.1])
     assert not report.reliability(quiet)[0]
