@@ -654,6 +654,35 @@ def test_the_engine_notices_a_replaced_parameter_and_reallocated_gradients(cls):
         torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("cls", ["Adam", "SGD"])
+def test_the_engine_notices_a_kept_gradient_whose_storage_changed(cls):
+    """The same gradient objects every step (``zero_grad(set_to_none=False)``), but between steps one
+    gradient gets new storage (``p.grad.data = ...``) and another is overwritten in place: the engine
+    reads the addresses again and steps what the gradients hold, as torch.optim does."""
+    kwargs = {"lr": 0.05, "momentum": 0.9} if cls == "SGD" else {"lr": 0.05}
+    init, grads = _reference_pair(None, seed=3)
+    results = []
+    for make in (getattr(torch.optim, cls), getattr(oft, cls)):
+        ps = [torch.nn.Parameter(t.clone()) for t in init]
+        for p in ps:
+            p.grad = torch.zeros_like(p)
+        opt = make(ps, **kwargs)
+        kept = [p.grad for p in ps]
+        for step, gs in enumerate(grads):
+            opt.zero_grad(set_to_none=False)
+            if step == 2:
+                ps[1].grad.data = gs[1].clone()  # same object, new storage
+                ps[0].grad.copy_(gs[0])
+            else:
+                for p, gr in zip(ps, gs):
+                    p.grad.copy_(gr)
+            opt.step()
+        assert all(p.grad is g for p, g in zip(ps, kept))
+        results.append([p.detach().clone() for p in ps])
+    for ours, theirs in zip(results[1], results[0]):
+        torch.testing.assert_close(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
 def test_the_engine_notices_state_replaced_by_load_state_dict_and_by_hand():
     init, grads = _reference_pair(None, seed=1)
     ref_ps = [torch.nn.Parameter(t.clone()) for t in init]
