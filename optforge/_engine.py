@@ -13,6 +13,7 @@ It imports neither SymPy nor Jinja2.
 from __future__ import annotations
 
 import ctypes
+import functools
 import math
 import operator
 import os
@@ -383,13 +384,22 @@ class Table:
         """The multi-tensor kernel of ``owner`` (a generated class) that this table's size calls for."""
         return owner._multi_parallel if self.parallel else owner._multi_serial
 
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The kernel's leading arguments, in its order; the step's scalars follow them."""
+        return self.tensors, self.gptr, self.slices, self.like
+
     def run(self, owner: Any, kernel_args: Sequence[float]) -> None:
         """One update of every tensor in the table (``gptr`` filled)."""
-        self.kernel(owner)(self.tensors, self.gptr, self.slices, self.like, *kernel_args)
+        self.kernel(owner)(*self.arrays(), *kernel_args)
+
+    def bound(self, owner: Any) -> Callable:
+        """``run`` for a caller that steps the same owner each time: the kernel with the table's
+        arrays bound, called with the step's scalars."""
+        return functools.partial(self.kernel(owner), *self.arrays())
 
     def preload_job(self, owner: Any, kernel_args: Sequence[float]) -> tuple[tuple, tuple[Any, tuple]]:
         kernel = self.kernel(owner)
-        return (kernel, self.dtype), (kernel, (self.tensors, self.gptr, self.slices, self.like, *kernel_args))
+        return (kernel, self.dtype), (kernel, (*self.arrays(), *kernel_args))
 
 
 class _StateBuffers:

@@ -327,7 +327,7 @@ class _Bucket:
         self.dtype = params[0].dtype
         # what each step calls, bound once: the spec's scalar function and the table's kernel
         self.scalars = spec.scalars
-        self.run = functools.partial(table.kernel(spec.cls), table.tensors, table.gptr, table.slices, table.like)
+        self.run = table.bound(spec.cls)
         # the step counts written through a NumPy view of their buffer (a third of torch's fill_ here)
         self.step_view = _numpy_view(step_buffer)
 
@@ -348,9 +348,12 @@ class _Bucket:
 
 def _numpy_view(buffer: torch.Tensor | None) -> np.ndarray | None:
     """A NumPy array sharing ``buffer``'s memory, or None (no buffer, or a dtype NumPy lacks)."""
-    if buffer is None or buffer.dtype not in (torch.float32, torch.float64, torch.int64, torch.int32):
+    if buffer is None:
         return None
-    return buffer.numpy()
+    try:
+        return buffer.numpy()
+    except TypeError:  # bfloat16 and the like
+        return None
 
 
 class _GroupPlan:
@@ -359,7 +362,6 @@ class _GroupPlan:
 
     def __init__(self, spec: _Spec, params: list, present: list, state_obj, buckets: list[_Bucket]):
         self.spec, self.params, self.present, self.state_obj, self.buckets = spec, params, present, state_obj, buckets
-        self.all_present = all(present)
         self.valid = True
         self.grads: list = []
         self.staged: list = []
@@ -371,10 +373,7 @@ class _GroupPlan:
             return False
         if len(params) != len(self.params) or not all(map(operator.is_, params, self.params)):
             return False
-        if self.all_present:
-            if not all(map(operator.is_not, grads, itertools.repeat(None))):
-                return False
-        elif list(map(operator.is_not, grads, itertools.repeat(None))) != self.present:
+        if list(map(operator.is_not, grads, itertools.repeat(None))) != self.present:
             return False
         same_grads = len(grads) == len(self.grads) and all(map(operator.is_, grads, self.grads))
         for b in self.buckets:
