@@ -370,16 +370,27 @@ def decide_all(claims=None, progress: Callable[[str], None] | None = None, figur
             "protocol": experiments.PROTOCOL, "claims": out, "experiments": data}
 
 
-def decide_in_subprocess() -> dict:
-    """:func:`decide_all` in a fresh interpreter: its experiments import the generated kernels as they
-    are on disk now (after ``optforge regenerate`` rewrote them), not the ones this process loaded."""
+def decide_in_subprocess(generated: Path | None = None) -> dict:
+    """:func:`decide_all` in a fresh interpreter (``codegen/claims_child.py``): its experiments import the
+    generated kernels as they are on disk now (after ``optforge regenerate`` rewrote them), not the ones
+    this process loaded.  ``generated``: the folder to import them from (``regenerate --out``); default,
+    the installed ``optforge.generated``."""
     import subprocess
 
-    code = "import sys; from optforge.codegen import claims as c; sys.stdout.write(c.render(c.decide_all()))"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    child = [sys.executable, str(Path(__file__).with_name("claims_child.py"))]
+    done = subprocess.run(child + ([str(generated)] if generated is not None else []), capture_output=True,
+                          text=True)
     if done.returncode != 0:
         raise RuntimeError(f"deciding the claims failed:\n{done.stderr}")
     return json.loads(done.stdout)
+
+
+def runs_here(generated: Path) -> bool:
+    """Whether ``generated`` is the folder this process imports ``optforge.generated`` from (its claims
+    can be decided in this process) or another one (``--out``: decide them on that folder's kernels)."""
+    import optforge.generated
+
+    return Path(optforge.generated.__file__).resolve().parent == Path(generated).resolve()
 
 
 def render(result: dict) -> str:
@@ -401,7 +412,11 @@ def main(argv: list[str] | None = None, prog: str = "optforge claims") -> int:
     args = parser.parse_args(argv)
     args.out = args.out or default_generated()
     start = time.perf_counter()
-    result = decide_all(progress=lambda s: print(s, file=sys.stderr, flush=True))
+    if runs_here(args.out) or not (args.out / "__init__.py").is_file():
+        result = decide_all(progress=lambda s: print(s, file=sys.stderr, flush=True))
+    else:  # another folder's kernels: import those, in a fresh interpreter
+        print(f"deciding the claims with the kernels in {args.out} ...", file=sys.stderr, flush=True)
+        result = decide_in_subprocess(args.out)
     for c in result["claims"]:
         print(line(c))
     counts = {v: sum(c["verdict"] == v for c in result["claims"]) for v in VERDICTS}

@@ -178,7 +178,10 @@ def regenerate_main(argv: list[str] | None = None, prog: str = "optforge-regener
     if not args.check:
         changed = {f.path: generate.write_atomic(args.out / f.path, f.text) for f in files}
     print("deciding the source document's claims (codegen/claims.py) ...", flush=True)
-    decided = claims_layer.decide_in_subprocess() if any(changed.values()) else claims_layer.decide_all(verdicts=verdicts)
+    if (args.out / "__init__.py").is_file() and (any(changed.values()) or not claims_layer.runs_here(args.out)):
+        decided = claims_layer.decide_in_subprocess(args.out)  # the kernels in args.out, as written
+    else:
+        decided = claims_layer.decide_all(verdicts=verdicts)
     files.append(generate.Rendered(str(claims_layer.OUTPUT), claims_layer.render(decided)))
     sheet_files, missing = sheets.render_all(SPECS.values(), verdicts, claims=decided)
     files += sheet_files

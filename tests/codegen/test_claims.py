@@ -90,6 +90,34 @@ def test_the_committed_verdicts_are_what_the_command_produces(committed):
     assert (default_generated() / C.OUTPUT).read_text() == committed, "run optforge claims and commit generated/claims/"
 
 
+def test_claims_for_another_folder_run_that_folders_kernels(tmp_path, monkeypatch):
+    """``regenerate --out FOLDER`` decides the claims on the kernels it wrote into FOLDER, not on the
+    installed ones: the child imports ``optforge.generated`` from the folder (a copy here, whose package
+    leaves a mark when imported), and its kernels, the same as the committed ones, give the committed
+    verdicts and numbers."""
+    import json
+    import shutil
+
+    from optforge.codegen.cli import default_generated
+
+    copy = tmp_path / "gen"
+    shutil.copytree(default_generated(), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    with open(copy / "__init__.py", "a") as f:
+        f.write("\nimport os as _os\n\nwith open(_os.environ['OPTFORGE_TEST_MARK'], 'w') as _f:\n"
+                "    _f.write(__file__)\n")
+    mark = tmp_path / "mark"
+    monkeypatch.setenv("OPTFORGE_TEST_MARK", str(mark))
+    assert not C.runs_here(copy) and C.runs_here(default_generated())
+    result = C.decide_in_subprocess(copy)
+    assert mark.read_text() == str((copy / "__init__.py").resolve())
+    assert result == json.loads((default_generated() / C.OUTPUT).read_text())
+
+
+def test_the_child_refuses_a_folder_without_a_generated_package(tmp_path):
+    with pytest.raises(RuntimeError, match="holds no generated package"):
+        C.decide_in_subprocess(tmp_path)
+
+
 def test_no_experiment_says_proved_and_every_verdict_is_one_of_six(committed):
     import json
 
