@@ -122,7 +122,9 @@ def run_dropin(args, names: list[str], rounds: int, batch_s: float) -> int:
     unreliable, text = _header(title, load_before, _load(), disturbance, args.wait_quiet)
     verdicts = dropin.verdicts(table, unreliable)
     text += [f"float32, {dropin.THREADS} threads, `step()` only; medians of {rounds} interleaved rounds, batches of "
-             f"about {batch_s * 1e3:.1f} ms. Ratios: optforge.torch's median over the other method's.", "",
+             f"about {batch_s * 1e3:.1f} ms. Ratios: optforge.torch's median over the other method's; "
+             "the last, torch floor's over opt.step(grads)'s, bounds optforge.torch ÷ opt.step(grads) from below.",
+             "",
              dropin.markdown_table(table), ""]
     text += [f"Note: {n}" for n in notes] + ([""] if notes else [])
     if verdicts:

@@ -71,7 +71,8 @@ def test_dropin_quick_runs_on_tiny_cases(tmp_path):
                      "--out", str(out)])
     assert code == 0
     text = (out / "dropin.md").read_text()
-    assert "| optimizer | case | elements | optforge.torch | torch fused | opt.step(grads) | DeepSpeed |" in text
+    assert ("| optimizer | case | elements | optforge.torch | torch fused | opt.step(grads) | torch floor | DeepSpeed |"
+            in text)
     data = json.loads((out / "dropin.json").read_text())
     assert [(r["optimizer"], r["case"]) for r in data["rows"]] == [
         (n, c) for n in ("adamw", "momentum", "adagrad") for c in ("tiny mixed (12)", "100")]
@@ -80,6 +81,7 @@ def test_dropin_quick_runs_on_tiny_cases(tmp_path):
         assert "opt.step(grads)" in r["medians"] and "DeepSpeed" not in r["medians"]
         if dropin.optforge_torch_error() is None:
             assert "optforge.torch" in r["medians"] and r["vs_torch"] > 0 and r["vs_numpy_api"] > 0
+            assert r["floor"] == r["medians"]["torch floor"] / r["medians"]["opt.step(grads)"]
 
 
 def test_dropin_torch_options_switch_them_on_in_every_method():
@@ -134,6 +136,36 @@ def test_a_dropin_miss_never_prints_as_its_limit():
     assert got["Adam transformer (100): optforge.torch ÷ opt.step(grads)"] == ("NOT met", "1.105 (≤ 1.10)")
     assert got["Adam transformer (100): optforge.torch ÷ torch fused"] == ("NOT met", "0.950 (≤ 0.95)")
     assert got["Adam transformer (100): optforge.torch ÷ DeepSpeed"] == ("met", "0.80 (< 1.00)")
+
+
+def test_the_torch_floor_steps_the_numpy_class_and_changes_no_torch_value():
+    """``torch floor`` is the ``opt.step(grads)`` call plus torch's unavoidable per-step work: the NumPy
+    optimizer steps as a separate one does, the torch parameters keep their values, and their version
+    counters move (what makes autograd notice an in-place update)."""
+    torch = pytest.importorskip("torch")
+    if dropin.optforge_torch_error() is not None:
+        pytest.skip(dropin.optforge_torch_error())
+    info = cases.optimizer_info("adam")
+    params, grads = cases.data(np.random.default_rng(0), [(5, 3), (7,)], np.float32)
+    case = dropin.dropin_case(info, "tiny", params, grads)
+    floor = next(m for m in case.methods if m.label == "torch floor")
+    tensors = case.methods[0].step.__self__.param_groups[0]["params"]
+    before = [t.detach().clone() for t in tensors]
+    versions = [t._version for t in tensors]
+    floor.step()
+    floor.step()
+    assert all(torch.equal(a, b) for a, b in zip(before, tensors))
+    assert all(t._version > v for t, v in zip(tensors, versions))
+    numpy_opt = next(c.cell_contents for c in floor.step.__closure__ if hasattr(c.cell_contents, "params"))
+    alone = info.cls([p.copy() for p in params])
+    alone.step(grads)
+    alone.step(grads)
+    for a, b, p in zip(numpy_opt.params, alone.params, params):
+        assert np.array_equal(a, b) and not np.array_equal(a, p)
+    row = dict(optimizer="adam", case="1e3", torch_ref="torch fused", vs_torch=0.2, vs_numpy_api=3.0,
+               vs_deepspeed=None, floor=1.3)
+    assert dict((n, t) for n, _, t in dropin.verdicts([row], unreliable=False))[
+        "Adam 1e3: optforge.torch ÷ opt.step(grads)"] == "3.00 (≤ 1.10); torch floor 1.30"
 
 
 def test_a_busy_machine_makes_the_figures_unreliable():
