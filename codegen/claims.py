@@ -388,9 +388,10 @@ def decide_in_subprocess(generated: Path | None = None) -> dict:
 def runs_here(generated: Path) -> bool:
     """Whether ``generated`` is the folder this process imports ``optforge.generated`` from (its claims
     can be decided in this process) or another one (``--out``: decide them on that folder's kernels)."""
-    import optforge.generated
+    from importlib.util import find_spec
 
-    return Path(optforge.generated.__file__).resolve().parent == Path(generated).resolve()
+    found = find_spec("optforge.generated")  # not imported: a stale package must not stop regenerate
+    return found is not None and Path(found.origin).resolve().parent == Path(generated).resolve()
 
 
 def render(result: dict) -> str:
