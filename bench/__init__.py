@@ -7,7 +7,7 @@ Run it as ``python scripts/bench.py ARGS`` or ``python -m bench ARGS`` from the 
   case: optforge, torch.optim, optforge.torch, the NumPy baselines);
 * :mod:`bench.measure`: timing (batches, interleaved shuffled rounds, threads, busy-core detection);
 * :mod:`bench.ceilings`: the ceiling kernels (memory traffic, and square roots and divisions);
-* :mod:`bench.dropin`: ``--dropin``, optforge.torch against torch's fused step, opt.step and DeepSpeed;
+* :mod:`bench.dropin`: ``--dropin``, optforge.torch against torch's fused step, opt.step, the torch floor and DeepSpeed;
 * :mod:`bench.startup` and :mod:`bench.startup_child`: start-up in fresh interpreters;
 * :mod:`bench.targets`: the project's thresholds; :mod:`bench.report`: tables and verdicts;
 * :mod:`bench.plot`: the PNG; :mod:`bench.cli`: the arguments.

@@ -27,7 +27,7 @@ from optforge import _engine
 
 
 DESCRIPTION = ("Measure optforge's optimizer steps against torch.optim, NumPy and the memory-bandwidth ceiling "
-               "(--dropin: optforge.torch against torch's fused step, opt.step(grads) and DeepSpeed).")
+               "(--dropin: optforge.torch against torch's fused step, opt.step(grads), its torch floor and DeepSpeed).")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown optimizer(s) {unknown}; known: {sorted(optforge.OPTIMIZERS)}")
     if args.torch_options and not args.dropin:
         ap.error("--torch-options is an option of --dropin")
-    if args.dropin:  # 24 cases of 3 or 4 methods, up to 25.6e6 elements: --quick takes fewer rounds
+    if args.dropin:  # 24 cases of 4 or 5 methods, up to 25.6e6 elements: --quick takes fewer rounds
         rounds = args.repeats or (3 if args.quick else 11)
         batch_s = (args.batch_ms or (1.0 if args.quick else 3.0)) / 1e3
         return run_dropin(args, names, rounds, batch_s)

@@ -84,7 +84,7 @@ def _deepspeed_optimizer(ds_cls, info: OptimizerInfo, params, grads):
 
 def dropin_case(info: OptimizerInfo, size: str, params: list[np.ndarray], grads: list[np.ndarray],
                 ds_cls=None, options: dict[str, Any] | None = None) -> Case:
-    """The four methods on copies of ``params`` (the gradients are shared: every method only reads them),
+    """The methods on copies of ``params`` (the gradients are shared: every method only reads them),
     with torch's ``options`` added to every method's keywords."""
     total = sum(p.size for p in params)
     case = Case(info.name, "float32", size, total, info.bytes_per_element(4))

@@ -385,13 +385,39 @@ def decide_in_subprocess(generated: Path | None = None) -> dict:
     return json.loads(done.stdout)
 
 
-def runs_here(generated: Path) -> bool:
-    """Whether ``generated`` is the folder this process imports ``optforge.generated`` from (its claims
-    can be decided in this process) or another one (``--out``: decide them on that folder's kernels)."""
+def imported_folder() -> Path | None:
+    """The folder this process imports ``optforge.generated`` from (found, not imported: a package made
+    for another contract must not stop ``regenerate``), or None."""
     from importlib.util import find_spec
 
-    found = find_spec("optforge.generated")  # not imported: a stale package must not stop regenerate
-    return found is not None and Path(found.origin).resolve().parent == Path(generated).resolve()
+    found = find_spec("optforge.generated")
+    return Path(found.origin).resolve().parent if found is not None and found.origin else None
+
+
+def decide_on(kernels: list, folder: Path, written: bool = False, verdicts: Iterable | None = None,
+              say: Callable[[str], None] | None = None) -> dict:
+    """:func:`decide_all` on the kernels the specs produce (``kernels``: ``generate.render_package``'s
+    files), never on stale ones: in this process when the package it imports holds them (and this run did
+    not rewrite it after importing: ``written``, into ``folder``); else in a fresh interpreter on ``folder``
+    when it holds them; else (``folder`` stale, missing, or made for another contract) in a fresh
+    interpreter on a temporary folder they are written into."""
+    import tempfile
+
+    from .generate import stale, write_atomic
+
+    say = say or (lambda text: None)
+    folder, loaded = Path(folder).resolve(), imported_folder()
+    if loaded is not None and not (written and loaded == folder) and not stale(kernels, loaded):
+        return decide_all(verdicts=verdicts, progress=say)
+    if not stale(kernels, folder):
+        say(f"deciding the claims with the kernels in {folder}, in a fresh interpreter")
+        return decide_in_subprocess(folder)
+    say(f"{folder} does not hold the kernels the specs produce: deciding the claims with freshly generated "
+        "ones, in a fresh interpreter")
+    with tempfile.TemporaryDirectory(prefix="optforge-claims-") as tmp:
+        for f in kernels:
+            write_atomic(Path(tmp) / f.path, f.text)
+        return decide_in_subprocess(Path(tmp))
 
 
 def render(result: dict) -> str:
@@ -413,11 +439,13 @@ def main(argv: list[str] | None = None, prog: str = "optforge claims") -> int:
     args = parser.parse_args(argv)
     args.out = args.out or default_generated()
     start = time.perf_counter()
-    if runs_here(args.out) or not (args.out / "__init__.py").is_file():
-        result = decide_all(progress=lambda s: print(s, file=sys.stderr, flush=True))
-    else:  # another folder's kernels: import those, in a fresh interpreter
-        print(f"deciding the claims with the kernels in {args.out} ...", file=sys.stderr, flush=True)
-        result = decide_in_subprocess(args.out)
+    from optforge.specs import PROPERTIES, SPECS
+
+    from .generate import render_package
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+    result = decide_on(render_package(SPECS.values(), PROPERTIES), args.out, say=say)
     for c in result["claims"]:
         print(line(c))
     counts = {v: sum(c["verdict"] == v for c in result["claims"]) for v in VERDICTS}

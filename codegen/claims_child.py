@@ -10,6 +10,7 @@ import the installed ``optforge.generated``.
 """
 
 import importlib.abc
+import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
@@ -22,10 +23,15 @@ class _GeneratedFrom(importlib.abc.MetaPathFinder):
         self.folder = folder
 
     def find_spec(self, name, path=None, target=None):
-        if name != "optforge.generated":
-            return None
-        return importlib.util.spec_from_file_location(name, self.folder / "__init__.py",
-                                                      submodule_search_locations=[str(self.folder)])
+        if name == "optforge.generated":
+            return importlib.util.spec_from_file_location(name, self.folder / "__init__.py",
+                                                          submodule_search_locations=[str(self.folder)])
+        if name.startswith("optforge.generated."):  # only from the folder: never the installed module instead
+            found = importlib.machinery.PathFinder.find_spec(name, [str(self.folder)])
+            if found is None:
+                raise ModuleNotFoundError(f"no module {name} in {self.folder}", name=name)
+            return found
+        return None
 
 
 def main(argv: list[str]) -> int:
@@ -42,5 +48,6 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    del sys.path[0]  # this file's folder (codegen/): its modules are optforge.codegen.*, not top-level ones
+    if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+        del sys.path[0]  # this file's folder (codegen/): its modules are optforge.codegen.*, not top-level ones
     sys.exit(main(sys.argv[1:]))

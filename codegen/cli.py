@@ -172,16 +172,14 @@ def regenerate_main(argv: list[str] | None = None, prog: str = "optforge-regener
     files = generate.render_package(SPECS.values(), PROPERTIES)
     from . import claims as claims_layer
 
-    # The claims' experiments run the generated kernels: write those first, and decide the claims in a
-    # fresh interpreter that imports them (so a changed spec's experiments run its new kernels).
+    # The claims' experiments run the generated kernels: write those first, then decide the claims on them
+    # (claims.decide_on: in this process only when the kernels it imported are those; never on stale ones).
     changed = {}  # path -> whether writing it changed it
     if not args.check:
         changed = {f.path: generate.write_atomic(args.out / f.path, f.text) for f in files}
     print("deciding the source document's claims (codegen/claims.py) ...", flush=True)
-    if (args.out / "__init__.py").is_file() and (any(changed.values()) or not claims_layer.runs_here(args.out)):
-        decided = claims_layer.decide_in_subprocess(args.out)  # the kernels in args.out, as written
-    else:
-        decided = claims_layer.decide_all(verdicts=verdicts)
+    decided = claims_layer.decide_on(files, args.out, written=any(changed.values()), verdicts=verdicts,
+                                     say=lambda text: print(text, flush=True))
     files.append(generate.Rendered(str(claims_layer.OUTPUT), claims_layer.render(decided)))
     sheet_files, missing = sheets.render_all(SPECS.values(), verdicts, claims=decided)
     files += sheet_files

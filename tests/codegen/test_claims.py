@@ -97,24 +97,60 @@ def test_claims_for_another_folder_run_that_folders_kernels(tmp_path, monkeypatc
     verdicts and numbers."""
     import json
     import shutil
+    from pathlib import Path
 
     from optforge.codegen.cli import default_generated
 
     copy = tmp_path / "gen"
     shutil.copytree(default_generated(), copy, ignore=shutil.ignore_patterns("__pycache__"))
-    with open(copy / "__init__.py", "a") as f:
-        f.write("\nimport os as _os\n\nwith open(_os.environ['OPTFORGE_TEST_MARK'], 'w') as _f:\n"
-                "    _f.write(__file__)\n")
+    for module in ("__init__", "adam"):  # the package and one of its kernels leave a mark
+        with open(copy / f"{module}.py", "a") as f:
+            f.write(f"\nimport os as _os\n\nwith open(_os.environ['OPTFORGE_TEST_MARK'] + '.{module}', 'w') as _f:\n"
+                    "    _f.write(__file__)\n")
     mark = tmp_path / "mark"
     monkeypatch.setenv("OPTFORGE_TEST_MARK", str(mark))
-    assert not C.runs_here(copy) and C.runs_here(default_generated())
+    assert C.imported_folder() == default_generated().resolve()
     result = C.decide_in_subprocess(copy)
-    assert mark.read_text() == str((copy / "__init__.py").resolve())
+    for module in ("__init__", "adam"):
+        assert Path(f"{mark}.{module}").read_text() == str((copy / f"{module}.py").resolve())
     assert result == json.loads((default_generated() / C.OUTPUT).read_text())
 
 
-def test_the_child_refuses_a_folder_without_a_generated_package(tmp_path):
+def test_the_claims_are_never_decided_on_stale_kernels(tmp_path, monkeypatch):
+    """``decide_on`` picks where the kernels the specs produce are: the imported package when it holds
+    them, the output folder (in a child) when only it does, or a temporary folder written for the child
+    when neither does (a stale ``--check`` folder).  Which it picked is recorded by fakes."""
+    from optforge.codegen import generate
+
+    kernels = generate.render_package(SPECS.values(), PROPERTIES)
+    calls = []
+    monkeypatch.setattr(C, "decide_all", lambda **kw: calls.append(("here", None)) or {})
+
+    def child(folder):
+        calls.append(("child", folder, generate.stale(kernels, folder)))
+        return {}
+    monkeypatch.setattr(C, "decide_in_subprocess", child)
+    current, old = tmp_path / "current", tmp_path / "old"
+    for f in kernels:
+        generate.write_atomic(current / f.path, f.text)
+        generate.write_atomic(old / f.path, f.text.replace("Do not edit", "Do not edit (old)"))
+
+    monkeypatch.setattr(C, "imported_folder", lambda: current.resolve())
+    C.decide_on(kernels, old)  # the imported package is current: no child, whatever --out holds
+    C.decide_on(kernels, current, written=True)  # rewritten after import: a child on it
+    monkeypatch.setattr(C, "imported_folder", lambda: old.resolve())
+    C.decide_on(kernels, current)  # only the output folder is current
+    C.decide_on(kernels, old)  # neither: a child on freshly written kernels
+    assert calls[0] == ("here", None)
+    assert calls[1] == ("child", current.resolve(), "") and calls[2] == ("child", current.resolve(), "")
+    assert calls[3][0] == "child" and calls[3][1] not in (current.resolve(), old.resolve()) and calls[3][2] == ""
+
+
+def test_the_child_refuses_a_folder_without_a_generated_package_or_one_of_its_modules(tmp_path):
     with pytest.raises(RuntimeError, match="holds no generated package"):
+        C.decide_in_subprocess(tmp_path)
+    (tmp_path / "__init__.py").write_text("from . import adam  # noqa: F401\n")
+    with pytest.raises(RuntimeError, match="cannot import name 'adam'"):  # not the installed adam instead
         C.decide_in_subprocess(tmp_path)
 
 
